@@ -1,0 +1,58 @@
+#include "base/strings.h"
+
+#include <cctype>
+#include <charconv>
+
+namespace skiff {
+
+std::vector<std::string> Split(std::string_view s, char sep) { return SplitN(s, sep, SIZE_MAX); }
+
+std::vector<std::string> SplitN(std::string_view s, char sep, size_t n) {
+  std::vector<std::string> out;
+  if (n == 0) return out;
+  while (out.size() + 1 < n) {
+    auto pos = s.find(sep);
+    if (pos == std::string_view::npos) break;
+    out.emplace_back(s.substr(0, pos));
+    s.remove_prefix(pos + 1);
+  }
+  out.emplace_back(s);
+  return out;
+}
+
+std::string Join(const std::vector<std::string>& parts, std::string_view sep) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i) out += sep;
+    out += parts[i];
+  }
+  return out;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+std::string ToLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::optional<int64_t> ParseInt(std::string_view s) {
+  int64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || s.empty()) return std::nullopt;
+  return v;
+}
+
+std::optional<uint64_t> ParseUint(std::string_view s) {
+  uint64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || s.empty()) return std::nullopt;
+  return v;
+}
+
+}  // namespace skiff

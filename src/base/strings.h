@@ -1,0 +1,21 @@
+// String helpers the standard library lacks.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace skiff {
+
+std::vector<std::string> Split(std::string_view s, char sep);
+// Like Split but at most n parts; the last part keeps the remaining separators.
+std::vector<std::string> SplitN(std::string_view s, char sep, size_t n);
+std::string Join(const std::vector<std::string>& parts, std::string_view sep);
+std::string_view Trim(std::string_view s);
+std::string ToLower(std::string_view s);
+std::optional<int64_t> ParseInt(std::string_view s);
+std::optional<uint64_t> ParseUint(std::string_view s);
+
+}  // namespace skiff
