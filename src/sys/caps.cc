@@ -154,7 +154,20 @@ Status DropBoundingSet(const CapSets& sets) {
   return Ok();
 }
 
-Status ApplyCapSets(const CapSets& sets) {
+Status ApplyCapSets(const CapSets& requested) {
+  // The spec: capabilities that cannot be granted are logged as a warning, not fatal (e.g. a runtime that
+  // itself runs without CAP_SYS_RESOURCE). capset(2) can only keep what is permitted now; inheritable may
+  // also come from the bounding set when CAP_SETPCAP is effective.
+  CapSets current = SKIFF_TRY(CurrentCapSets());
+  CapSets sets = requested;
+  uint64_t inheritable_ok = current.permitted | current.inheritable;
+  if (current.effective & CapBit(CAP_SETPCAP)) inheritable_ok |= current.bounding;
+  sets.permitted &= current.permitted;
+  sets.effective &= current.permitted;
+  sets.inheritable &= inheritable_ok;
+  uint64_t lost = (requested.permitted & ~sets.permitted) | (requested.effective & ~sets.effective) |
+                  (requested.inheritable & ~sets.inheritable);
+  if (lost != 0) log::Warn("capabilities cannot be granted (not held by the runtime): {}", CapMaskNames(lost));
   CapPtr caps(cap_init());
   if (!caps) return Error::Sys("cap_init");
   int last = LastCap();

@@ -48,7 +48,8 @@ Result<CapSets> ParseCapabilitiesForLastCap(const Json& caps, int last_cap,
 Status DropBoundingSet(const CapSets& sets);
 // After setuid/setgid (the caller keeps PR_SET_KEEPCAPS set across the switch): sets effective, permitted
 // and inheritable with capset(2), then clears the ambient set and raises each ambient capability.
-// A capability that cannot be raised into the ambient set is logged with log::Warn (as runc does).
+// Capabilities the process does not hold (so capset could not grant them) are left out with one log::Warn,
+// as the spec asks; so is an ambient capability the kernel refuses to raise (as runc does).
 Status ApplyCapSets(const CapSets& sets);
 
 // Reads the calling thread's current sets (bounding via PR_CAPBSET_READ, ambient via PR_CAP_AMBIENT).
