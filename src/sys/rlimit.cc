@@ -33,8 +33,8 @@ Result<uint64_t> GetU64(const Json& obj, const char* key, const std::string& fie
   auto it = obj.find(key);
   std::string f = field + "." + key;
   if (it == obj.end() || it->is_null()) return Error(Errc::kInvalidArgument, f + ": required");
-  if (!it->is_number_unsigned()) {
-    // nlohmann stores non-negative literals as unsigned; anything else is negative, fractional or not a number.
+  // Text JSON parses non-negative literals as unsigned; JSON built in code may hold them as signed.
+  if (!it->is_number_unsigned() && !(it->is_number_integer() && it->get<int64_t>() >= 0)) {
     return Error(Errc::kInvalidArgument, f + ": expected unsigned 64-bit integer");
   }
   return it->get<uint64_t>();

@@ -90,6 +90,11 @@ constexpr std::array<std::pair<std::string_view, uint32_t>, 4> kFlags = {{
     {"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", kSeccompFlagWaitKillableRecv},
 }};
 
+// A non-negative integer: text JSON parses those as unsigned, JSON built in code may hold them signed.
+bool IsUnsigned(const Json& j) {
+  return j.is_number_unsigned() || (j.is_number_integer() && j.get<int64_t>() >= 0);
+}
+
 Error Invalid(const std::string& field, std::string_view msg) {
   return Error(Errc::kInvalidArgument, field + ": " + std::string(msg));
 }
@@ -106,7 +111,7 @@ Result<std::string> OptString(const Json& obj, const char* key, const std::strin
 Result<std::optional<uint32_t>> OptErrno(const Json& obj, const char* key, const std::string& field) {
   auto it = obj.find(key);
   if (it == obj.end() || it->is_null()) return std::optional<uint32_t>();
-  if (!it->is_number_unsigned()) return Invalid(field + "." + key, "expected unsigned integer");
+  if (!IsUnsigned(*it)) return Invalid(field + "." + key, "expected unsigned integer");
   uint64_t v = it->get<uint64_t>();
   if (v > SECCOMP_RET_DATA) {
     return Invalid(field + "." + key, fmt::format("errno {} out of range (max {})", v, SECCOMP_RET_DATA));
@@ -129,7 +134,7 @@ Result<SeccompArg> ParseArg(const Json& a, const std::string& f) {
   SeccompArg arg;
   auto idx = a.find("index");
   if (idx == a.end() || idx->is_null()) return Invalid(f + ".index", "required");
-  if (!idx->is_number_unsigned()) return Invalid(f + ".index", "expected unsigned integer");
+  if (!IsUnsigned(*idx)) return Invalid(f + ".index", "expected unsigned integer");
   if (idx->get<uint64_t>() >= kMaxSyscallArgs) {
     return Invalid(f + ".index", fmt::format("{} out of range (a syscall has at most {} arguments)",
                                              idx->get<uint64_t>(), kMaxSyscallArgs));
@@ -137,11 +142,11 @@ Result<SeccompArg> ParseArg(const Json& a, const std::string& f) {
   arg.index = idx->get<unsigned>();
   auto val = a.find("value");
   if (val == a.end() || val->is_null()) return Invalid(f + ".value", "required");
-  if (!val->is_number_unsigned()) return Invalid(f + ".value", "expected unsigned 64-bit integer");
+  if (!IsUnsigned(*val)) return Invalid(f + ".value", "expected unsigned 64-bit integer");
   arg.value = val->get<uint64_t>();
   auto two = a.find("valueTwo");
   if (two != a.end() && !two->is_null()) {
-    if (!two->is_number_unsigned()) return Invalid(f + ".valueTwo", "expected unsigned 64-bit integer");
+    if (!IsUnsigned(*two)) return Invalid(f + ".valueTwo", "expected unsigned 64-bit integer");
     arg.value_two = two->get<uint64_t>();
   }
   auto op = a.find("op");

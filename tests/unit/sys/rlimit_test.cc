@@ -29,6 +29,15 @@ TEST(Rlimit, ParseGood) {
   EXPECT_TRUE(ParseRlimits(J("[]"))->empty());
 }
 
+TEST(Rlimit, AcceptsSignedIntegersFromJsonBuiltInCode) {
+  Json j = Json::array({{{"type", "RLIMIT_NPROC"}, {"soft", 10}, {"hard", 20}}});
+  auto r = ParseRlimits(j);
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ((*r)[0], (Rlimit{RLIMIT_NPROC, 10, 20}));
+  j[0]["hard"] = -20;
+  EXPECT_EQ(ParseRlimits(j).error().message(), "process.rlimits[0].hard: expected unsigned 64-bit integer");
+}
+
 struct BadCase {
   const char* json;
   const char* message;

@@ -178,6 +178,22 @@ TEST(Seccomp, UnknownSyscallNamesAreSkipped) {
   EXPECT_EQ(p->skipped_names, std::vector<std::string>{"not_a_syscall_xyz"});
 }
 
+TEST(Seccomp, AcceptsSignedIntegersFromJsonBuiltInCode) {
+  // A daemon building the profile with nlohmann stores ints as signed; non-negative ones are fine.
+  Json j = {{"defaultAction", "SCMP_ACT_ERRNO"},
+            {"defaultErrnoRet", 1},
+            {"syscalls", {{{"names", {"personality"}},
+                           {"action", "SCMP_ACT_ALLOW"},
+                           {"args", {{{"index", 0}, {"value", 8}, {"valueTwo", 0}, {"op", "SCMP_CMP_EQ"}}}}}}}};
+  ASSERT_TRUE(j["defaultErrnoRet"].is_number_integer() && !j["defaultErrnoRet"].is_number_unsigned());
+  auto p = ParseSeccomp(j);
+  ASSERT_TRUE(p.ok()) << p.error().message();
+  EXPECT_EQ(p->default_errno_ret, 1u);
+  EXPECT_EQ(p->syscalls.at(0).args.at(0).value, 8u);
+  j["defaultErrnoRet"] = -1;
+  EXPECT_EQ(ParseSeccomp(j).error().message(), "linux.seccomp.defaultErrnoRet: expected unsigned integer");
+}
+
 TEST(Seccomp, NotifyNeedsListener) {
   auto p = ParseSeccomp(J(R"({"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/run/agent.sock",
       "listenerMetadata": "m", "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]})"));
