@@ -34,6 +34,7 @@ cleanup() {
   local ids; ids=$(d ps -aq 2>/dev/null)
   [ -n "$ids" ] && d rm -f $ids >/dev/null 2>&1
   "$src/tests/support/private-dockerd.sh" stop "$dir" >/dev/null 2>&1
+  [ -n "${cgparent-}" ] && for c in /sys/fs/cgroup/*/"$cgparent"; do [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null; done
   rm -rf --one-file-system "$dir"
 }
 trap cleanup EXIT
@@ -67,7 +68,9 @@ cgroup_file() { # cgroup_file PID CONTROLLER FILE -> host path of FILE in PID's 
 
 echo "runtime under test: $runtime ($("$runtime" --version 2>&1 | head -1))"
 echo "work dir: $dir"
-if ! "$src/tests/support/private-dockerd.sh" start "$dir" --add-runtime "skiff=$runtime" --log-level debug; then
+# Containers go under a cgroup parent of our own (not /docker), removed on exit.
+cgparent="skiff-e2e-docker-${dir##*.}"
+if ! "$src/tests/support/private-dockerd.sh" start "$dir" --add-runtime "skiff=$runtime" --cgroup-parent "/$cgparent" --log-level debug; then
   rc=$?; [ $rc = 77 ] && skip "docker.io is not installed"
   echo "FAIL runtime_docker: private dockerd did not start" >&2; exit 1
 fi

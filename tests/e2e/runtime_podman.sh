@@ -37,10 +37,13 @@ EOF
 P=(env CONTAINERS_CONF="$dir/containers.conf" podman --root "$dir/storage" --runroot "$dir/run" --tmpdir "$dir/tmp"
    --storage-driver vfs --runtime "$runtime" --cgroup-manager cgroupfs --events-backend file)
 p() { "${P[@]}" "$@"; }
+# podman (cgroupfs) puts containers and conmon under /libpod_parent; remove it on exit if we made it.
+had_libpod_parent=0; [ -d /sys/fs/cgroup/memory/libpod_parent ] && had_libpod_parent=1
 cleanup() {
   [ "${KEEP:-0}" = 1 ] && { echo "KEEP=1: left $dir" >&2; return; }
   p rm -af -t 0 >/dev/null 2>&1
   p rmi -af >/dev/null 2>&1
+  [ $had_libpod_parent = 0 ] && for c in /sys/fs/cgroup/*/libpod_parent; do [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null; done
   grep -o " $dir[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
   rm -rf --one-file-system "$dir"
 }
