@@ -1,0 +1,548 @@
+#include "image/image_store.h"
+
+#include <sys/stat.h>
+#include <time.h>
+
+#include <set>
+
+#include "base/file.h"
+#include "base/log.h"
+#include "base/strings.h"
+#include "storage/tar_write.h"
+
+namespace skiff::image {
+namespace {
+
+constexpr char kSchema[] = R"(
+CREATE TABLE IF NOT EXISTS layers(
+  diff_id TEXT PRIMARY KEY, blob TEXT NOT NULL, media_type TEXT NOT NULL,
+  blob_size INTEGER NOT NULL, tar_size INTEGER NOT NULL, size INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS images(id TEXT PRIMARY KEY, created INTEGER NOT NULL, added INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS image_layers(
+  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE, idx INTEGER NOT NULL,
+  diff_id TEXT NOT NULL REFERENCES layers(diff_id), PRIMARY KEY(image_id, idx));
+CREATE INDEX IF NOT EXISTS image_layers_diff ON image_layers(diff_id);
+CREATE TABLE IF NOT EXISTS tags(ref TEXT PRIMARY KEY,
+  image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE, added INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS tags_image ON tags(image_id);
+CREATE TABLE IF NOT EXISTS refs(container_id TEXT PRIMARY KEY,
+  image_id TEXT NOT NULL REFERENCES images(id), snapshot INTEGER NOT NULL DEFAULT 0);
+)";
+
+int64_t Now() { return static_cast<int64_t>(::time(nullptr)); }
+
+std::string Familiar(const std::string& full) {
+  auto r = ParseReference(full);
+  return r.ok() ? r->FamiliarString() : full;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ImageStore>> ImageStore::Open(const std::string& root) {
+  std::unique_ptr<ImageStore> s(new ImageStore());
+  s->root_ = root;
+  SKIFF_TRY(MkdirAll(root, 0700));
+  s->cs_ = SKIFF_TRY(ContentStore::Open(JoinPath(root, "content")));
+  s->snaps_ = SKIFF_TRY(storage::Snapshotter::Open(JoinPath(root, "storage")));
+  s->db_ = SKIFF_TRY(Db::Open(JoinPath(root, "images.db")));
+  SKIFF_TRY(s->Migrate());
+  SKIFF_TRY_CTX(s->Recover(), "image store recovery");
+  return s;
+}
+
+Status ImageStore::Migrate() { return db_->Exec(kSchema); }
+
+Status ImageStore::Recover() {
+  SKIFF_TRY(cs_->RemoveIngestLeftovers());
+  SKIFF_TRY(snaps_->RemoveStagingLeftovers());
+  // Rows whose files are gone make their images unusable: drop those images (never the files' fault
+  // after a clean crash, but a store must never point at nothing).
+  std::vector<std::string> broken_layers;
+  {
+    auto st = SKIFF_TRY(db_->Prepare("SELECT diff_id, blob FROM layers"));
+    while (SKIFF_TRY(st.Step())) {
+      auto diff = Digest::Parse(st.Text(0));
+      auto blob = Digest::Parse(st.Text(1));
+      if (!diff.ok() || !blob.ok() || !snaps_->HasLayer(*diff) || !cs_->Has(*blob)) broken_layers.push_back(st.Text(0));
+    }
+  }
+  std::vector<std::string> broken_images;
+  {
+    auto st = SKIFF_TRY(db_->Prepare("SELECT id FROM images"));
+    while (SKIFF_TRY(st.Step())) {
+      auto id = Digest::Parse(st.Text(0));
+      if (!id.ok() || !cs_->Has(*id)) broken_images.push_back(st.Text(0));
+    }
+  }
+  if (!broken_layers.empty() || !broken_images.empty()) {
+    auto tx = SKIFF_TRY(Tx::Begin(*db_));
+    for (const auto& l : broken_layers) {
+      log::Warn("image store: layer {} has lost its files; dropping the images that use it", l);
+      auto st = SKIFF_TRY(db_->Prepare("SELECT DISTINCT image_id FROM image_layers WHERE diff_id=?"));
+      st.Bind(1, l);
+      while (SKIFF_TRY(st.Step())) broken_images.push_back(st.Text(0));
+    }
+    for (const auto& i : broken_images) {
+      SKIFF_TRY(SKIFF_TRY(db_->Prepare("DELETE FROM refs WHERE image_id=?")).Bind(1, i).Run());
+      SKIFF_TRY(SKIFF_TRY(db_->Prepare("DELETE FROM images WHERE id=?")).Bind(1, i).Run());
+    }
+    for (const auto& l : broken_layers)
+      SKIFF_TRY(SKIFF_TRY(db_->Prepare("DELETE FROM layers WHERE diff_id=?")).Bind(1, l).Run());
+    SKIFF_TRY(tx.Commit());
+  }
+  // Files that an interrupted transfer put in place before its rows were committed.
+  auto gc = SKIFF_TRY(CollectGarbage());
+  if (gc.blobs_removed || gc.layers_removed || gc.snapshots_removed)
+    log::Info("image store: removed {} blobs, {} layers, {} snapshots left by an interrupted operation",
+              gc.blobs_removed, gc.layers_removed, gc.snapshots_removed);
+  return Ok();
+}
+
+Result<Digest> ImageStore::Resolve(std::string_view s) {
+  std::lock_guard lk(mu_);
+  auto exists = [&](const std::string& id) -> Result<bool> {
+    auto st = SKIFF_TRY(db_->Prepare("SELECT 1 FROM images WHERE id=?"));
+    st.Bind(1, id);
+    return SKIFF_TRY(st.Step());
+  };
+  if (LooksLikeFullId(s)) {
+    std::string id = s.starts_with("sha256:") ? std::string(s) : "sha256:" + std::string(s);
+    if (SKIFF_TRY(exists(id))) return *Digest::Parse(id);
+    return Error(Errc::kNotFound, "No such image: " + std::string(s));
+  }
+  auto ref = ParseReference(s);
+  if (ref.ok()) {
+    auto st = SKIFF_TRY(db_->Prepare("SELECT image_id FROM tags WHERE ref=?"));
+    st.Bind(1, ref->WithDefaultTag().String());
+    if (SKIFF_TRY(st.Step())) return *Digest::Parse(st.Text(0));
+    // name@<image id> also names the image when the digest is its config digest and the name is its tag.
+  }
+  std::string prefix(s);
+  if (prefix.starts_with("sha256:")) prefix = prefix.substr(7);
+  if (!prefix.empty() && IsHex(prefix)) {
+    auto st = SKIFF_TRY(db_->Prepare("SELECT id FROM images WHERE substr(id, 8, ?) = ? LIMIT 2"));
+    st.Bind(1, static_cast<int64_t>(prefix.size())).Bind(2, prefix);
+    std::vector<std::string> ids;
+    while (SKIFF_TRY(st.Step())) ids.push_back(st.Text(0));
+    if (ids.size() == 1) return *Digest::Parse(ids[0]);
+    if (ids.size() > 1) return Error(Errc::kInvalidArgument, "ambiguous image ID prefix " + prefix + ": matches several images");
+  }
+  if (!ref.ok() && !(IsHex(prefix))) return std::move(ref).error();
+  return Error(Errc::kNotFound, "No such image: " + std::string(s));
+}
+
+Result<ImageConfig> ImageStore::Config(const Digest& id) {
+  std::string raw = SKIFF_TRY_CTX(cs_->Read(id), "image " + id.str());
+  return SKIFF_TRY_CTX(ParseImageConfig(raw), "image " + id.str());
+}
+
+Result<std::optional<ImageStore::LayerRow>> ImageStore::FindLayer(const Digest& diff_id) {
+  std::lock_guard lk(mu_);
+  auto st = SKIFF_TRY(db_->Prepare("SELECT blob, media_type, blob_size, tar_size, size FROM layers WHERE diff_id=?"));
+  st.Bind(1, diff_id.str());
+  if (!SKIFF_TRY(st.Step())) return std::optional<LayerRow>();
+  LayerRow r;
+  r.diff_id = diff_id;
+  r.blob = SKIFF_TRY(Digest::Parse(st.Text(0)));
+  r.media_type = st.Text(1);
+  r.blob_size = static_cast<uint64_t>(st.Int(2));
+  r.tar_size = static_cast<uint64_t>(st.Int(3));
+  r.size = static_cast<uint64_t>(st.Int(4));
+  return std::optional<LayerRow>(r);
+}
+
+Result<std::vector<ImageStore::LayerRow>> ImageStore::ImageLayers(const Digest& id) {
+  std::lock_guard lk(mu_);
+  auto st = SKIFF_TRY(db_->Prepare(
+      "SELECT l.diff_id, l.blob, l.media_type, l.blob_size, l.tar_size, l.size FROM image_layers il "
+      "JOIN layers l ON l.diff_id = il.diff_id WHERE il.image_id=? ORDER BY il.idx"));
+  st.Bind(1, id.str());
+  std::vector<LayerRow> out;
+  while (SKIFF_TRY(st.Step())) {
+    LayerRow r;
+    r.diff_id = SKIFF_TRY(Digest::Parse(st.Text(0)));
+    r.blob = SKIFF_TRY(Digest::Parse(st.Text(1)));
+    r.media_type = st.Text(2);
+    r.blob_size = static_cast<uint64_t>(st.Int(3));
+    r.tar_size = static_cast<uint64_t>(st.Int(4));
+    r.size = static_cast<uint64_t>(st.Int(5));
+    out.push_back(r);
+  }
+  return out;
+}
+
+Status ImageStore::CommitImage(const ImageConfig& config, const std::vector<LayerRow>& layers,
+                               const std::vector<Reference>& tags) {
+  std::lock_guard lk(mu_);
+  std::string id = config.Id().str();
+  auto tx = SKIFF_TRY(Tx::Begin(*db_));
+  for (const auto& l : layers) {
+    auto st = SKIFF_TRY(db_->Prepare(
+        "INSERT OR IGNORE INTO layers(diff_id, blob, media_type, blob_size, tar_size, size) VALUES(?,?,?,?,?,?)"));
+    st.Bind(1, l.diff_id.str()).Bind(2, l.blob.str()).Bind(3, l.media_type);
+    st.Bind(4, static_cast<int64_t>(l.blob_size)).Bind(5, static_cast<int64_t>(l.tar_size)).Bind(6, static_cast<int64_t>(l.size));
+    SKIFF_TRY(st.Run());
+  }
+  auto ins = SKIFF_TRY(db_->Prepare("INSERT OR IGNORE INTO images(id, created, added) VALUES(?,?,?)"));
+  ins.Bind(1, id).Bind(2, ParseTime(config.created)).Bind(3, Now());
+  SKIFF_TRY(ins.Run());
+  if (db_->Changes() > 0) {
+    for (size_t i = 0; i < layers.size(); ++i) {
+      auto st = SKIFF_TRY(db_->Prepare("INSERT INTO image_layers(image_id, idx, diff_id) VALUES(?,?,?)"));
+      st.Bind(1, id).Bind(2, static_cast<int64_t>(i)).Bind(3, layers[i].diff_id.str());
+      SKIFF_TRY(st.Run());
+    }
+  }
+  for (const auto& t : tags) {
+    auto st = SKIFF_TRY(db_->Prepare("INSERT OR REPLACE INTO tags(ref, image_id, added) VALUES(?,?,?)"));
+    st.Bind(1, t.WithDefaultTag().String()).Bind(2, id).Bind(3, Now());
+    SKIFF_TRY(st.Run());
+  }
+  return tx.Commit();
+}
+
+Result<std::vector<std::string>> ImageStore::TagsOf(const Digest& id) {
+  std::lock_guard lk(mu_);
+  auto st = SKIFF_TRY(db_->Prepare("SELECT ref FROM tags WHERE image_id=? ORDER BY ref"));
+  st.Bind(1, id.str());
+  std::vector<std::string> out;
+  while (SKIFF_TRY(st.Step())) out.push_back(st.Text(0));
+  return out;
+}
+
+Result<int64_t> ImageStore::ContainerCount(const Digest& id) {
+  std::lock_guard lk(mu_);
+  auto st = SKIFF_TRY(db_->Prepare("SELECT COUNT(*) FROM refs WHERE image_id=?"));
+  st.Bind(1, id.str());
+  SKIFF_TRY(st.Step());
+  return st.Int(0);
+}
+
+Result<int64_t> ImageStore::LayerUsers(const Digest& diff_id) {
+  std::lock_guard lk(mu_);
+  auto st = SKIFF_TRY(db_->Prepare("SELECT COUNT(DISTINCT image_id) FROM image_layers WHERE diff_id=?"));
+  st.Bind(1, diff_id.str());
+  SKIFF_TRY(st.Step());
+  return st.Int(0);
+}
+
+Result<std::vector<ImageSummary>> ImageStore::List() {
+  std::lock_guard lk(mu_);
+  // Layer use counts, for shared/unique sizes.
+  std::map<std::string, int64_t> uses;
+  {
+    auto st = SKIFF_TRY(db_->Prepare("SELECT diff_id, COUNT(DISTINCT image_id) FROM image_layers GROUP BY diff_id"));
+    while (SKIFF_TRY(st.Step())) uses[st.Text(0)] = st.Int(1);
+  }
+  std::vector<ImageSummary> out;
+  auto st = SKIFF_TRY(db_->Prepare("SELECT id, created FROM images ORDER BY created DESC, id"));
+  while (SKIFF_TRY(st.Step())) {
+    ImageSummary s;
+    s.id = SKIFF_TRY(Digest::Parse(st.Text(0)));
+    s.created = st.Int(1);
+    for (const auto& t : SKIFF_TRY(TagsOf(s.id))) {
+      std::string f = Familiar(t);
+      (f.find('@') != std::string::npos ? s.repo_digests : s.repo_tags).push_back(f);
+    }
+    std::set<std::string> seen;
+    for (const auto& l : SKIFF_TRY(ImageLayers(s.id))) {
+      if (!seen.insert(l.diff_id.str()).second) continue;
+      s.size += l.size;
+      if (uses[l.diff_id.str()] > 1) s.shared_size += l.size;
+    }
+    s.unique_size = s.size - s.shared_size;
+    s.containers = SKIFF_TRY(ContainerCount(s.id));
+    if (auto cfg = Config(s.id); cfg.ok() && cfg->config.labels) s.labels = *cfg->config.labels;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+Result<Json> ImageStore::Inspect(std::string_view ref_or_id) {
+  Digest id = SKIFF_TRY(Resolve(ref_or_id));
+  ImageConfig cfg = SKIFF_TRY(Config(id));
+  auto layers = SKIFF_TRY(ImageLayers(id));
+  Json j;
+  j["Id"] = id.str();
+  j["RepoTags"] = Json::array();
+  j["RepoDigests"] = Json::array();
+  for (const auto& t : SKIFF_TRY(TagsOf(id))) {
+    std::string f = Familiar(t);
+    j[f.find('@') != std::string::npos ? "RepoDigests" : "RepoTags"].push_back(f);
+  }
+  const Json& c = cfg.json;
+  j["Parent"] = c.value("parent", "");
+  j["Comment"] = cfg.comment;
+  j["Created"] = cfg.created;
+  j["Container"] = c.value("container", "");
+  j["ContainerConfig"] = c.contains("container_config") ? c["container_config"] : Json::object();
+  j["DockerVersion"] = c.value("docker_version", "");
+  j["Author"] = cfg.author;
+  j["Config"] = c.contains("config") ? c["config"] : Json(nullptr);
+  j["Architecture"] = cfg.architecture;
+  if (c.contains("variant")) j["Variant"] = c["variant"];
+  j["Os"] = cfg.os;
+  uint64_t size = 0;
+  std::vector<std::string> dirs;
+  for (const auto& l : layers) {
+    size += l.size;
+    dirs.insert(dirs.begin(), snaps_->LayerDir(l.diff_id));
+  }
+  j["Size"] = size;
+  j["VirtualSize"] = size;
+  j["GraphDriver"] = {{"Name", "overlay2"}, {"Data", {{"LowerDir", Join(dirs, ":")}}}};
+  j["RootFS"] = {{"Type", "layers"}, {"Layers", Json::array()}};
+  for (const auto& d : cfg.diff_ids) j["RootFS"]["Layers"].push_back(d.str());
+  j["Metadata"] = {{"LastTagTime", "0001-01-01T00:00:00Z"}};
+  return j;
+}
+
+Result<std::vector<HistoryItem>> ImageStore::History(std::string_view ref_or_id) {
+  Digest id = SKIFF_TRY(Resolve(ref_or_id));
+  ImageConfig cfg = SKIFF_TRY(Config(id));
+  auto layers = SKIFF_TRY(ImageLayers(id));
+  std::vector<HistoryItem> out;
+  size_t li = 0;
+  for (const auto& h : cfg.history) {
+    HistoryItem it;
+    it.id = "<missing>";
+    it.created = ParseTime(h.created);
+    it.created_by = h.created_by;
+    it.comment = h.comment;
+    if (!h.empty_layer && li < layers.size()) it.size = layers[li++].size;
+    out.push_back(it);
+  }
+  if (out.empty()) {  // configs without history: one entry per layer
+    for (const auto& l : layers) {
+      HistoryItem it;
+      it.id = "<missing>";
+      it.created = ParseTime(cfg.created);
+      it.size = l.size;
+      out.push_back(it);
+    }
+  }
+  std::reverse(out.begin(), out.end());
+  if (!out.empty()) {
+    out.front().id = id.str();
+    for (const auto& t : SKIFF_TRY(TagsOf(id))) out.front().tags.push_back(Familiar(t));
+  }
+  return out;
+}
+
+Status ImageStore::Tag(std::string_view source, std::string_view target) {
+  Digest id = SKIFF_TRY(Resolve(source));
+  Reference ref = SKIFF_TRY(ParseReference(target));
+  if (ref.digest) return Error(Errc::kInvalidArgument, "refusing to create a tag with a digest reference");
+  std::lock_guard lk(mu_);
+  auto st = SKIFF_TRY(db_->Prepare("INSERT OR REPLACE INTO tags(ref, image_id, added) VALUES(?,?,?)"));
+  st.Bind(1, ref.WithDefaultTag().String()).Bind(2, id.str()).Bind(3, Now());
+  return st.Run();
+}
+
+Result<std::vector<DeleteItem>> ImageStore::Remove(std::string_view ref_or_id, bool force, bool no_prune) {
+  std::unique_lock gc(gc_mu_);
+  Digest id = SKIFF_TRY(Resolve(ref_or_id));
+  auto tags = SKIFF_TRY(TagsOf(id));
+  int64_t users = SKIFF_TRY(ContainerCount(id));
+  std::vector<DeleteItem> out;
+  auto untag = [&](const std::string& t) -> Status {
+    std::lock_guard lk(mu_);
+    SKIFF_TRY(SKIFF_TRY(db_->Prepare("DELETE FROM tags WHERE ref=?")).Bind(1, t).Run());
+    out.push_back({Familiar(t), ""});
+    return Ok();
+  };
+  auto named = ParseReference(ref_or_id);
+  bool by_name = named.ok() && std::find(tags.begin(), tags.end(), named->WithDefaultTag().String()) != tags.end();
+  if (by_name) {
+    std::string t = named->WithDefaultTag().String();
+    if (tags.size() > 1) {
+      SKIFF_TRY(untag(t));
+      return out;
+    }
+    if (users > 0 && !force)
+      return Error(Errc::kConflict, "conflict: unable to remove repository reference \"" + std::string(ref_or_id) +
+                                        "\" (must force) - container is using its referenced image " + id.hex().substr(0, 12));
+    SKIFF_TRY(untag(t));
+    if (users > 0) return out;  // forced: the name goes, the image stays for its containers
+  } else {
+    if (tags.size() > 1 && !force)
+      return Error(Errc::kConflict, "conflict: unable to delete " + id.hex().substr(0, 12) +
+                                        " (must be forced) - image is referenced in multiple repositories");
+    if (users > 0)
+      return Error(Errc::kConflict, "conflict: unable to delete " + id.hex().substr(0, 12) + " (" +
+                                        (force ? "cannot be forced" : "must be forced") + ") - image is being used by " +
+                                        std::to_string(users) + " container(s)");
+    for (const auto& t : tags) SKIFF_TRY(untag(t));
+  }
+  auto del = SKIFF_TRY(DeleteImage(id, no_prune));
+  out.insert(out.end(), del.begin(), del.end());
+  return out;
+}
+
+Result<std::vector<DeleteItem>> ImageStore::DeleteImage(const Digest& id, bool no_prune) {
+  auto layers = SKIFF_TRY(ImageLayers(id));
+  {
+    std::lock_guard lk(mu_);
+    auto tx = SKIFF_TRY(Tx::Begin(*db_));
+    SKIFF_TRY(SKIFF_TRY(db_->Prepare("DELETE FROM images WHERE id=?")).Bind(1, id.str()).Run());
+    SKIFF_TRY(tx.Commit());
+  }
+  SKIFF_TRY(cs_->Remove(id));
+  if (!no_prune) {
+    std::vector<Digest> cands;
+    for (const auto& l : layers) cands.push_back(l.diff_id);
+    SKIFF_TRY(DeleteUnusedLayers(cands));
+  }
+  return std::vector<DeleteItem>{{"", id.str()}};
+}
+
+Status ImageStore::DeleteUnusedLayers(const std::vector<Digest>& candidates) {
+  std::vector<LayerRow> gone;
+  {
+    std::lock_guard lk(mu_);
+    auto tx = SKIFF_TRY(Tx::Begin(*db_));
+    for (const auto& d : candidates) {
+      auto st = SKIFF_TRY(db_->Prepare("SELECT 1 FROM image_layers WHERE diff_id=? LIMIT 1"));
+      st.Bind(1, d.str());
+      if (SKIFF_TRY(st.Step())) continue;  // shared with another image: keep
+      auto row = SKIFF_TRY(FindLayer(d));
+      if (!row) continue;
+      gone.push_back(*row);
+      SKIFF_TRY(SKIFF_TRY(db_->Prepare("DELETE FROM layers WHERE diff_id=?")).Bind(1, d.str()).Run());
+    }
+    SKIFF_TRY(tx.Commit());
+  }
+  // Files after the rows: a crash here leaves orphans that the next Open() collects.
+  for (const auto& l : gone) {
+    SKIFF_TRY(snaps_->RemoveLayer(l.diff_id));
+    SKIFF_TRY(cs_->Remove(l.blob));
+  }
+  return Ok();
+}
+
+Result<PruneReport> ImageStore::Prune(bool all) {
+  PruneReport rep;
+  std::vector<std::string> victims;
+  {
+    std::lock_guard lk(mu_);
+    std::string sql = all ? "SELECT id FROM images WHERE id NOT IN (SELECT image_id FROM refs)"
+                          : "SELECT id FROM images WHERE id NOT IN (SELECT image_id FROM tags) AND "
+                            "id NOT IN (SELECT image_id FROM refs)";
+    auto st = SKIFF_TRY(db_->Prepare(sql));
+    while (SKIFF_TRY(st.Step())) victims.push_back(st.Text(0));
+  }
+  for (const auto& v : victims) {
+    Digest id = *Digest::Parse(v);
+    for (const auto& l : SKIFF_TRY(ImageLayers(id)))
+      if (auto n = SKIFF_TRY(LayerUsers(l.diff_id)); n == 1) rep.reclaimed += l.size + l.blob_size;
+    auto items = SKIFF_TRY(Remove(id.str(), true));
+    rep.items.insert(rep.items.end(), items.begin(), items.end());
+  }
+  auto gc = SKIFF_TRY(CollectGarbage());
+  rep.reclaimed += gc.bytes;
+  return rep;
+}
+
+Result<GcReport> ImageStore::CollectGarbage() {
+  std::unique_lock gc(gc_mu_, std::defer_lock);
+  // Exclusive against transfers (which hold it shared while their files have no rows yet).
+  bool locked = gc.try_lock();
+  GcReport rep;
+  std::set<std::string> blobs, layers, snapshots;
+  {
+    std::lock_guard lk(mu_);
+    auto st = SKIFF_TRY(db_->Prepare("SELECT diff_id, blob FROM layers"));
+    while (SKIFF_TRY(st.Step())) {
+      layers.insert(st.Text(0).substr(7));
+      blobs.insert(st.Text(1).substr(7));
+    }
+    auto st2 = SKIFF_TRY(db_->Prepare("SELECT id FROM images"));
+    while (SKIFF_TRY(st2.Step())) blobs.insert(st2.Text(0).substr(7));
+    auto st3 = SKIFF_TRY(db_->Prepare("SELECT container_id FROM refs WHERE snapshot=1"));
+    while (SKIFF_TRY(st3.Step())) snapshots.insert(st3.Text(0));
+  }
+  if (!locked) return rep;  // a transfer is in flight: its files are not garbage yet
+  for (const auto& d : cs_->List()) {
+    if (blobs.count(d.hex())) continue;
+    rep.bytes += cs_->Size(d).value_or(0);
+    SKIFF_TRY(cs_->Remove(d));
+    ++rep.blobs_removed;
+  }
+  for (const auto& d : snaps_->ListLayers()) {
+    if (layers.count(d.hex())) continue;
+    SKIFF_TRY(snaps_->RemoveLayer(d));
+    ++rep.layers_removed;
+  }
+  for (const auto& s : snaps_->ListSnapshots()) {
+    if (snapshots.count(s)) continue;
+    SKIFF_TRY(snaps_->RemoveSnapshot(s));
+    ++rep.snapshots_removed;
+  }
+  return rep;
+}
+
+Status ImageStore::AddImageReference(const std::string& container_id, const Digest& image) {
+  std::lock_guard lk(mu_);
+  auto st = SKIFF_TRY(db_->Prepare(
+      "INSERT INTO refs(container_id, image_id) VALUES(?,?) ON CONFLICT(container_id) DO UPDATE SET image_id=excluded.image_id"));
+  st.Bind(1, container_id).Bind(2, image.str());
+  auto r = st.Run();
+  if (!r.ok() && r.error().code() == Errc::kConflict) return Error(Errc::kNotFound, "No such image: " + image.str());
+  return r;
+}
+
+Status ImageStore::ReleaseImageReference(const std::string& container_id) {
+  std::lock_guard lk(mu_);
+  return SKIFF_TRY(db_->Prepare("DELETE FROM refs WHERE container_id=?")).Bind(1, container_id).Run();
+}
+
+Result<std::string> ImageStore::CreateContainerSnapshot(const std::string& container_id, const Digest& image) {
+  std::shared_lock gc(gc_mu_);
+  auto layers = SKIFF_TRY(ImageLayers(image));
+  SKIFF_TRY(snaps_->CreateSnapshot(container_id));
+  {
+    std::lock_guard lk(mu_);
+    auto st = SKIFF_TRY(db_->Prepare("INSERT OR REPLACE INTO refs(container_id, image_id, snapshot) VALUES(?,?,1)"));
+    st.Bind(1, container_id).Bind(2, image.str());
+    if (auto r = st.Run(); !r) {
+      (void)snaps_->RemoveSnapshot(container_id);
+      return std::move(r).error();
+    }
+  }
+  return MountContainerSnapshot(container_id);
+}
+
+Result<std::string> ImageStore::MountContainerSnapshot(const std::string& container_id) {
+  std::string image;
+  {
+    std::lock_guard lk(mu_);
+    auto st = SKIFF_TRY(db_->Prepare("SELECT image_id FROM refs WHERE container_id=? AND snapshot=1"));
+    st.Bind(1, container_id);
+    if (!SKIFF_TRY(st.Step())) return Error(Errc::kNotFound, "no snapshot for container " + container_id);
+    image = st.Text(0);
+  }
+  std::vector<Digest> diffs;
+  for (const auto& l : SKIFF_TRY(ImageLayers(*Digest::Parse(image)))) diffs.push_back(l.diff_id);
+  return snaps_->MountSnapshot(container_id, diffs);
+}
+
+Status ImageStore::UnmountContainerSnapshot(const std::string& container_id) {
+  return snaps_->UnmountSnapshot(container_id);
+}
+
+Status ImageStore::RemoveContainerSnapshot(const std::string& container_id) {
+  SKIFF_TRY(snaps_->RemoveSnapshot(container_id));
+  return ReleaseImageReference(container_id);
+}
+
+Status ImageStore::ExportContainer(const std::string& container_id, storage::ByteWriter& out) {
+  std::string merged = snaps_->SnapshotMerged(container_id);
+  bool was_mounted = storage::IsMountPoint(merged);
+  std::string root = SKIFF_TRY(MountContainerSnapshot(container_id));
+  auto r = storage::WriteTree(root, storage::TreeMode::kFlat, out);
+  if (!was_mounted) SKIFF_TRY(snaps_->UnmountSnapshot(container_id));
+  if (!r.ok()) return std::move(r).error().Wrap("export " + container_id);
+  return Ok();
+}
+
+}  // namespace skiff::image

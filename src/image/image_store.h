@@ -1,0 +1,156 @@
+// ImageStore: the engine's images. Owns, under one root directory:
+//   content/   ContentStore (configs, manifests, layer tars, by digest)
+//   storage/   storage::Snapshotter (one extracted dir per layer, container snapshots)
+//   images.db  SQLite metadata: images, their layers, layers, tags, container references
+// Every change to metadata is one SQLite transaction made after the files it points to are in place, so
+// a process killed at any moment leaves a consistent store; Open() removes what an interrupted
+// operation left behind (temp blobs, staging dirs, files no row points to). Thread-safe.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "base/digest.h"
+#include "base/json.h"
+#include "image/content_store.h"
+#include "image/db.h"
+#include "image/model.h"
+#include "image/reference.h"
+#include "storage/snapshots.h"
+#include "storage/stream.h"
+
+namespace skiff::image {
+
+struct ImageSummary {
+  Digest id;
+  std::vector<std::string> repo_tags;     // familiar form, "busybox:latest"
+  std::vector<std::string> repo_digests;  // "busybox@sha256:..."
+  int64_t created = 0;                    // unix seconds, from the config
+  uint64_t size = 0;                      // sum of its layers' sizes
+  uint64_t shared_size = 0;               // part of size in layers other images use too
+  uint64_t unique_size = 0;
+  int64_t containers = 0;
+  std::map<std::string, std::string> labels;
+};
+
+struct HistoryItem {
+  std::string id;  // image id for the top entry, "<missing>" otherwise (as Docker)
+  int64_t created = 0;
+  std::string created_by, comment;
+  uint64_t size = 0;
+  std::vector<std::string> tags;
+};
+
+// One line of `docker rmi` output: either "Untagged: x" or "Deleted: sha256:...".
+struct DeleteItem {
+  std::string untagged;
+  std::string deleted;
+};
+
+struct PruneReport {
+  std::vector<DeleteItem> items;
+  uint64_t reclaimed = 0;
+};
+
+struct GcReport {
+  uint64_t blobs_removed = 0, layers_removed = 0, snapshots_removed = 0, bytes = 0;
+};
+
+struct LoadedImage {
+  Digest id;
+  std::vector<std::string> tags;  // familiar, as printed by "Loaded image: ..."
+};
+
+struct ImportOptions {
+  std::vector<std::string> changes;  // Dockerfile instructions (--change)
+  std::string message;               // -m
+  std::string source_name = "-";     // shown in the default comment "Imported from <src>"
+  std::string tag;                   // optional repository[:tag]
+  std::string os = "linux", architecture = "amd64";
+};
+
+class ImageStore {
+ public:
+  static Result<std::unique_ptr<ImageStore>> Open(const std::string& root);
+
+  // --- lookup ---
+  // name[:tag], name@digest, full ID (with or without sha256:), unique ID prefix.
+  Result<Digest> Resolve(std::string_view ref_or_id);
+  Result<ImageConfig> Config(const Digest& id);
+  Result<std::vector<ImageSummary>> List();
+  Result<Json> Inspect(std::string_view ref_or_id);
+  Result<std::vector<HistoryItem>> History(std::string_view ref_or_id);
+
+  // --- transfer ---
+  // Reads a `docker save` archive (Docker 20.10+ layout or OCI layout, optionally gzip/zstd compressed).
+  Result<std::vector<LoadedImage>> Load(storage::ByteReader& in);
+  // Writes one archive with all the named images/tags: manifest.json, repositories, index.json,
+  // oci-layout and blobs/sha256/* (Docker 25 layout, loadable by Docker 20.10+).
+  Status Save(const std::vector<std::string>& refs, storage::ByteWriter& out);
+  // Imports a rootfs tar (plain/gzip/zstd) as a one-layer image. Returns the image ID.
+  Result<Digest> Import(storage::ByteReader& in, const ImportOptions& opts);
+  // Import from "-" (stdin), a file path or an http(s) URL.
+  Result<Digest> ImportFrom(const std::string& source, ImportOptions opts);
+
+  // --- names ---
+  Status Tag(std::string_view source, std::string_view target);
+  // `docker rmi`: untags, and deletes the image when its last name goes (and no container uses it).
+  Result<std::vector<DeleteItem>> Remove(std::string_view ref_or_id, bool force, bool no_prune = false);
+  // Dangling (untagged) images, or with all=true every image no container uses.
+  Result<PruneReport> Prune(bool all);
+  // Removes blobs, layer dirs and snapshots that no row references.
+  Result<GcReport> CollectGarbage();
+
+  // --- containers ---
+  // Records that container_id uses the image (blocks removal without force). Idempotent.
+  Status AddImageReference(const std::string& container_id, const Digest& image);
+  Status ReleaseImageReference(const std::string& container_id);
+  // Creates (and references) a writable snapshot for the container and mounts it; returns the rootfs.
+  Result<std::string> CreateContainerSnapshot(const std::string& container_id, const Digest& image);
+  Result<std::string> MountContainerSnapshot(const std::string& container_id);
+  Status UnmountContainerSnapshot(const std::string& container_id);
+  // Unmounts, deletes the snapshot and releases the reference.
+  Status RemoveContainerSnapshot(const std::string& container_id);
+  // `docker export`: the container's flat filesystem as a tar.
+  Status ExportContainer(const std::string& container_id, storage::ByteWriter& out);
+
+  ContentStore& content() { return *cs_; }
+  storage::Snapshotter& snapshots() { return *snaps_; }
+  const std::string& root() const { return root_; }
+
+  // Internal, shared by load/import: records an image whose config blob and layers are in place.
+  struct LayerRow {
+    Digest diff_id, blob;
+    std::string media_type;
+    uint64_t blob_size = 0, tar_size = 0, size = 0;
+  };
+  Status CommitImage(const ImageConfig& config, const std::vector<LayerRow>& layers,
+                     const std::vector<Reference>& tags);
+  Result<std::optional<LayerRow>> FindLayer(const Digest& diff_id);
+  Result<std::vector<LayerRow>> ImageLayers(const Digest& id);
+  // Guards against GC while a transfer has files in place but no rows yet.
+  std::shared_mutex& gc_lock() { return gc_mu_; }
+
+ private:
+  ImageStore() = default;
+  Status Migrate();
+  Status Recover();
+  Result<std::vector<std::string>> TagsOf(const Digest& id);
+  Result<int64_t> ContainerCount(const Digest& id);
+  Result<int64_t> LayerUsers(const Digest& diff_id);
+  Result<std::vector<DeleteItem>> DeleteImage(const Digest& id, bool no_prune);
+  Status DeleteUnusedLayers(const std::vector<Digest>& candidates);
+
+  std::string root_;
+  std::unique_ptr<Db> db_;
+  std::unique_ptr<ContentStore> cs_;
+  std::unique_ptr<storage::Snapshotter> snaps_;
+  std::recursive_mutex mu_;   // serialises transactions on the one connection
+  std::shared_mutex gc_mu_;   // shared: transfers in flight; exclusive: GC and deletions
+};
+
+}  // namespace skiff::image
