@@ -135,6 +135,7 @@ bpf_insn LdxW(uint8_t dst, uint8_t src, int16_t off) { return Insn(BPF_LDX | BPF
 bpf_insn Alu32Imm(uint8_t op, uint8_t dst, int32_t imm) { return Insn(BPF_ALU | op | BPF_K, dst, 0, 0, imm); }
 bpf_insn Mov32Reg(uint8_t dst, uint8_t src) { return Insn(BPF_ALU | BPF_MOV | BPF_X, dst, src, 0, 0); }
 bpf_insn JneImm(uint8_t dst, int32_t imm) { return Insn(BPF_JMP | BPF_JNE | BPF_K, dst, 0, 0, imm); }
+bpf_insn JeqImm(uint8_t dst, int32_t imm) { return Insn(BPF_JMP | BPF_JEQ | BPF_K, dst, 0, 0, imm); }
 bpf_insn JneReg(uint8_t dst, uint8_t src) { return Insn(BPF_JMP | BPF_JNE | BPF_X, dst, src, 0, 0); }
 bpf_insn Exit() { return Insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0); }
 
@@ -162,11 +163,16 @@ Result<std::vector<bpf_insn>> DeviceFilterProgram(const DevicePolicy& p) {
     }
     unsigned bits = AccessBits(e.access);
     if (bits != kAllAccess) {
-      // Skip unless every requested access bit is granted: (access & granted) != access.
       block.push_back(Mov32Reg(BPF_REG_1, BPF_REG_3));
       block.push_back(Alu32Imm(BPF_AND, BPF_REG_1, static_cast<int32_t>(bits)));
       jumps.push_back(block.size());
-      block.push_back(JneReg(BPF_REG_1, BPF_REG_3));
+      if (p.default_allow) {
+        // A deny exception hits when any requested bit is denied (v1's partial match): skip if none is.
+        block.push_back(JeqImm(BPF_REG_1, 0));
+      } else {
+        // An allow exception hits only when it grants every requested bit.
+        block.push_back(JneReg(BPF_REG_1, BPF_REG_3));
+      }
     }
     if (e.major >= 0) {
       jumps.push_back(block.size());

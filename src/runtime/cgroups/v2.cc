@@ -239,16 +239,23 @@ Status EnableControllers(const std::string& root, const std::string& dir, const 
   for (const auto& a : chain) {
     std::string enabled = SKIFF_TRY_CTX(ReadKnob(a, "cgroup.subtree_control"), f);
     auto on = Split(enabled, ' ');
+    for (auto& w : on)
+      if (!w.empty() && w[0] == '+') w.erase(0, 1);
     std::string available = SKIFF_TRY_CTX(ReadKnob(a, "cgroup.controllers"), f);
     auto avail = Split(available, ' ');
+    std::vector<std::string> add;
     for (const auto& c : controllers) {
       if (std::find(on.begin(), on.end(), c) != on.end()) continue;
       if (std::find(avail.begin(), avail.end(), c) == avail.end()) {
         if (!strict) continue;
         return Error(Errc::kUnsupported, fmt::format("{}: controller {} is not available in {}", f, c, a));
       }
-      SKIFF_TRY(WriteKnob(a, "cgroup.subtree_control", "+" + c, fmt::format("{}: enable controller {}", f, c)));
+      add.push_back("+" + c);
     }
+    // One write enables them all (the kernel takes a space-separated list).
+    if (!add.empty())
+      SKIFF_TRY(WriteKnob(a, "cgroup.subtree_control", Join(add, " "),
+                          fmt::format("{}: enable controllers in {}", f, a)));
   }
   return Ok();
 }
