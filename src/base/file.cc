@@ -64,7 +64,7 @@ Result<std::string> ReadExactly(int fd, size_t n) {
   return out;
 }
 
-Status WriteFileAtomic(const std::string& path, std::string_view data, mode_t mode) {
+Status WriteFileAtomic(const std::string& path, std::string_view data, mode_t mode, bool sync) {
   std::string tmp = path + ".tmp-XXXXXX";
   int fd = ::mkostemp(tmp.data(), O_CLOEXEC);
   if (fd < 0) return Error::Sys("create temp file for " + path);
@@ -79,7 +79,7 @@ Status WriteFileAtomic(const std::string& path, std::string_view data, mode_t mo
     return std::move(st).error().Wrap(path);
   }
   if (::fchmod(fd, mode) != 0) return fail("chmod");
-  if (::fsync(fd) != 0) return fail("fsync");
+  if (sync && ::fsync(fd) != 0) return fail("fsync");
   guard.reset();
   if (::rename(tmp.c_str(), path.c_str()) != 0) return fail("rename");
   return Ok();

@@ -20,7 +20,8 @@ Status WriteAll(int fd, std::string_view data);
 // Reads exactly n bytes unless EOF comes first; returns what was read.
 Result<std::string> ReadExactly(int fd, size_t n);
 // Writes via a temp file in the same directory, fsync, rename: readers see the old or the new file only.
-Status WriteFileAtomic(const std::string& path, std::string_view data, mode_t mode = 0644);
+// sync=false skips fsync (for state on tmpfs-like scratch areas where crash durability is not needed).
+Status WriteFileAtomic(const std::string& path, std::string_view data, mode_t mode = 0644, bool sync = true);
 // Plain truncate+write (for cgroupfs/procfs/sysfs knobs, where atomic rename is meaningless).
 Status WriteFileString(const std::string& path, std::string_view data);
 bool PathExists(const std::string& path);

@@ -1,0 +1,247 @@
+#include "runtime/linux/launch.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "base/file.h"
+#include "base/log.h"
+#include "base/scope.h"
+#include "base/strings.h"
+#include "runtime/hooks.h"
+#include "runtime/linux/console.h"
+#include "runtime/linux/process.h"
+#include "runtime/linux/rootfs.h"
+#include "sys/process.h"
+#include "sys/resolve.h"
+#include "sys/unix_socket.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+
+namespace skiff::runtime::platform {
+namespace {
+
+void ResetSignals() {
+  sigset_t all;
+  sigemptyset(&all);
+  sigprocmask(SIG_SETMASK, &all, nullptr);
+  for (int s = 1; s < NSIG; ++s) {
+    if (s == SIGKILL || s == SIGSTOP) continue;
+    signal(s, SIG_DFL);
+  }
+}
+
+Status Expect(int fd, std::string_view want) {
+  std::string msg = SKIFF_TRY(sys::RecvMsg(fd));
+  if (msg.starts_with(want)) return Ok();
+  return Error(Errc::kCancelled, "parent aborted container setup");
+}
+
+std::string MappingText(const std::vector<IdMapping>& maps) {
+  std::string out;
+  for (const auto& m : maps)
+    out += std::to_string(m.container_id) + " " + std::to_string(m.host_id) + " " + std::to_string(m.size) + "\n";
+  return out;
+}
+
+// Joins path namespaces (user first), unshares the new ones. Runs in stage 1.
+Status EnterNamespaces(const Spec& spec, int sync_fd) {
+  std::vector<std::pair<UniqueFd, int>> joins;
+  for (const auto& ns : spec.namespaces) {
+    if (ns.path.empty()) continue;
+    UniqueFd fd = SKIFF_TRY_CTX(OpenFile(ns.path, O_RDONLY), "linux.namespaces (" + ns.type + ")");
+    if (ns.type == "user") joins.insert(joins.begin(), {std::move(fd), ns.clone_flag});
+    else joins.emplace_back(std::move(fd), ns.clone_flag);
+  }
+  for (auto& [fd, flag] : joins)
+    if (::setns(fd.get(), flag) != 0) return Error::Sys("join namespace (flag " + std::to_string(flag) + ")");
+  int flags = spec.NewNamespaceFlags();
+  if (flags & CLONE_NEWUSER) {
+    if (::unshare(CLONE_NEWUSER) != 0) return Error::Sys("unshare user namespace");
+    SKIFF_TRY(sys::SendMsg(sync_fd, "idmap"));
+    SKIFF_TRY(Expect(sync_fd, "ok"));
+    if (::setresgid(0, 0, 0) != 0 || ::setresuid(0, 0, 0) != 0) return Error::Sys("become root in user namespace");
+    flags &= ~CLONE_NEWUSER;
+  }
+  if (flags && ::unshare(flags) != 0) return Error::Sys("unshare namespaces");
+  if (!spec.time_offsets.empty()) {
+    std::string text;
+    for (const auto& [clock, off] : spec.time_offsets)
+      text += clock + " " + std::to_string(off.first) + " " + std::to_string(off.second) + "\n";
+    SKIFF_TRY_CTX(WriteFileString("/proc/self/timens_offsets", text), "linux.timeOffsets");
+  }
+  return Ok();
+}
+
+Status ApplySysctl(const Spec& spec) {
+  for (const auto& [k, v] : spec.sysctl) {
+    std::string path = "/proc/sys/" + k;
+    std::replace(path.begin() + 10, path.end(), '.', '/');
+    SKIFF_TRY_CTX(WriteFileString(path, v), "linux.sysctl." + k);
+  }
+  return Ok();
+}
+
+// Stage 2: the container init. Never returns.
+[[noreturn]] void RunInit(const InitOptions& o, int sync_fd) {
+  const Spec& spec = *o.spec;
+  auto check = [&](Status st) {
+    if (!st.ok()) ChildFail(sync_fd, st.error());
+  };
+  if (::setsid() < 0) ChildFail(sync_fd, Error::Sys("setsid"));
+  // The fifo lives in the runtime's state dir, which is unreachable after pivot_root: hold it by O_PATH.
+  UniqueFd fifo;
+  if (!o.fifo_path.empty()) {
+    auto f = OpenFile(o.fifo_path, O_PATH);
+    if (!f.ok()) ChildFail(sync_fd, f.error());
+    fifo = std::move(f).value();
+  }
+  const NamespaceSpec* mnt = spec.FindNamespace("mount");
+  bool in_userns = spec.FindNamespace("user") != nullptr;
+  if (mnt) {
+    RootfsContext ctx;
+    if (o.cgroup) ctx.cgroup_dirs = o.cgroup->ContainerDirs();
+    const NamespaceSpec* cg = spec.FindNamespace("cgroup");
+    ctx.new_cgroupns = cg && cg->path.empty();
+    ctx.in_userns = in_userns;
+    check(PrepareRootfs(spec, ctx));
+  }
+  check(sys::SendMsg(sync_fd, "hooks"));
+  auto reply = sys::RecvMsg(sync_fd);
+  if (!reply.ok() || !reply->starts_with("ok")) ChildFail(sync_fd, Error(Errc::kCancelled, "setup aborted"));
+  std::string state_json = reply->size() > 3 ? reply->substr(3) : "{}";
+  check(RunHooks(spec.hooks.create_container, "createContainer", state_json));
+  check(mnt ? EnterRootfs(spec, o.no_pivot) : ChrootOnly(spec));
+  (void)MkdirAll(spec.process.cwd);
+  if (spec.process.terminal) check(SetupConsole(o.console_socket, spec.process));
+  if (!spec.hostname.empty() && ::sethostname(spec.hostname.data(), spec.hostname.size()) != 0)
+    ChildFail(sync_fd, Error::Sys("hostname"));
+  if (!spec.domainname.empty() && ::setdomainname(spec.domainname.data(), spec.domainname.size()) != 0)
+    ChildFail(sync_fd, Error::Sys("domainname"));
+  check(ApplySysctl(spec));
+  if (mnt) check(FinalizeRootfs(spec));
+  if (!spec.personality_domain.empty() &&
+      ::personality(spec.personality_domain == "LINUX32" ? PER_LINUX32 : PER_LINUX) < 0)
+    ChildFail(sync_fd, Error::Sys("linux.personality"));
+  if (!spec.process.apparmor_profile.empty())
+    log::Warn("process.apparmorProfile \"{}\" ignored: AppArmor is not supported", spec.process.apparmor_profile);
+  if (!spec.process.selinux_label.empty())
+    log::Warn("process.selinuxLabel ignored: SELinux is not supported");
+  auto path = LookPath(spec.process);
+  if (!path.ok()) ChildFail(sync_fd, path.error());
+  check(sys::SendMsg(sync_fd, "ready"));
+
+  FinalizeOptions fo;
+  fo.process = &spec.process;
+  fo.seccomp = &spec.seccomp;
+  fo.preserve_fds = o.preserve_fds;
+  fo.in_userns = in_userns;
+  fo.before_exec = [&]() -> Status {
+    if (fifo) {
+      // Blocks until `start` opens the fifo for reading.
+      UniqueFd w = SKIFF_TRY_CTX(OpenFile(sys::FdPath(fifo.get()), O_WRONLY), "exec fifo");
+      SKIFF_TRY(WriteAll(w.get(), "0"));
+    }
+    return RunHooks(spec.hooks.start_container, "startContainer", state_json);
+  };
+  Error e = FinalizeAndExec(fo, *path);
+  // After "ready" the parent may be gone: report on stderr too.
+  dprintf(2, "skiff-runtime init: %s\n", e.message().c_str());
+  ChildFail(sync_fd, e);
+}
+
+[[noreturn]] void RunStage1(const InitOptions& o, int sync_fd) {
+  ResetSignals();
+  if (o.cgroup) {
+    if (auto st = o.cgroup->AddProcess(::getpid()); !st) ChildFail(sync_fd, st.error());
+  }
+  if (auto st = EnterNamespaces(*o.spec, sync_fd); !st) ChildFail(sync_fd, st.error());
+  pid_t child = ::fork();
+  if (child < 0) ChildFail(sync_fd, Error::Sys("fork init"));
+  if (child == 0) RunInit(o, sync_fd);
+  (void)sys::SendMsg(sync_fd, "pid " + std::to_string(child));
+  _exit(0);
+}
+
+}  // namespace
+
+void ChildFail(int sync_fd, const Error& e) {
+  (void)sys::SendMsg(sync_fd, "error " + std::to_string(static_cast<int>(e.code())) + " " + e.message());
+  _exit(1);
+}
+
+Result<std::string> RecvSync(int sync_fd) { return sys::RecvMsg(sync_fd); }
+
+Error ParseChildError(const std::string& msg) {
+  // "error <code> <message>"
+  auto parts = SplitN(msg, ' ', 3);
+  int code = parts.size() > 1 ? static_cast<int>(ParseInt(parts[1]).value_or(9)) : 9;
+  return Error(static_cast<Errc>(code), parts.size() > 2 ? parts[2] : msg);
+}
+
+Result<pid_t> StartInit(const InitOptions& o) {
+  auto [parent_sock, child_sock] = SKIFF_TRY(sys::SeqPacketPair());
+  pid_t stage1 = ::fork();
+  if (stage1 < 0) return Error::Sys("fork");
+  if (stage1 == 0) {
+    parent_sock.reset();
+    RunStage1(o, child_sock.get());
+  }
+  child_sock.reset();
+  pid_t init = 0;
+  bool stage1_reaped = false;
+  auto reap_stage1 = [&] {
+    if (!stage1_reaped) {
+      while (::waitpid(stage1, nullptr, 0) < 0 && errno == EINTR) {}
+      stage1_reaped = true;
+    }
+  };
+  ScopeExit cleanup([&] {
+    if (init > 0) {
+      ::kill(init, SIGKILL);
+      ::waitpid(init, nullptr, WNOHANG);
+    } else {
+      ::kill(stage1, SIGKILL);
+    }
+    reap_stage1();
+  });
+  for (;;) {
+    std::string msg = SKIFF_TRY(sys::RecvMsg(parent_sock.get()));
+    if (msg.empty()) {
+      return Error(Errc::kInternal, "container init exited before it was ready");
+    } else if (msg.starts_with("error ")) {
+      return ParseChildError(msg);
+    } else if (msg == "idmap") {
+      const Spec& s = *o.spec;
+      std::string base = "/proc/" + std::to_string(stage1);
+      SKIFF_TRY_CTX(WriteFileString(base + "/uid_map", MappingText(s.uid_mappings)), "linux.uidMappings");
+      SKIFF_TRY_CTX(WriteFileString(base + "/gid_map", MappingText(s.gid_mappings)), "linux.gidMappings");
+      SKIFF_TRY(sys::SendMsg(parent_sock.get(), "ok"));
+    } else if (msg.starts_with("pid ")) {
+      init = static_cast<pid_t>(ParseInt(msg.substr(4)).value_or(0));
+      reap_stage1();
+    } else if (msg == "hooks") {
+      if (o.parent_hooks) {
+        if (auto st = o.parent_hooks(init); !st) {
+          (void)sys::SendMsg(parent_sock.get(), "abort");
+          return std::move(st).error();
+        }
+      }
+      SKIFF_TRY(sys::SendMsg(parent_sock.get(), "ok " + (o.state_json ? o.state_json(init) : std::string("{}"))));
+    } else if (msg == "ready") {
+      cleanup.Dismiss();
+      return init;
+    } else {
+      return Error(Errc::kInternal, "unexpected message from container init: " + msg);
+    }
+  }
+}
+
+}  // namespace skiff::runtime::platform
