@@ -78,7 +78,7 @@ Result<SeccompProfile> ParseSeccomp(const Json& j, std::string_view field = "lin
 Result<UniqueFd> LoadSeccomp(const SeccompProfile& profile);
 
 // Builds the filter as LoadSeccomp would (stub included) and returns the cBPF program as raw
-// struct sock_filter bytes, without loading anything. For tests and debugging.
+// struct sock_filter bytes (empty for a disabled profile), without loading anything. For tests and debugging.
 Result<std::string> ExportSeccompBpf(const SeccompProfile& profile);
 
 // Whether the profile asks for a filter at all.
