@@ -62,6 +62,7 @@ check() {
 }
 R=(--runtime skiff --network none)
 cgroup_file() { # cgroup_file PID CONTROLLER FILE -> host path of FILE in PID's v1 cgroup
+  case "$1" in ''|0|*[!0-9]*) echo "/nonexistent/no-container-pid"; return 1 ;; esac
   local p; p=$(awk -F: -v c="$2" '$2 ~ "(^|,)"c"(,|$)" {print $3}' "/proc/$1/cgroup")
   echo "/sys/fs/cgroup/$2$p/$3"
 }
@@ -132,7 +133,8 @@ check "--cap-drop ALL: chown denied" '[ $rc != 0 ] && [[ $out == *"not permitted
 check "--cap-drop ALL --cap-add CHOWN" '[ $rc = 0 ]' d run --rm "${R[@]}" --cap-drop ALL --cap-add CHOWN "$img" chown 65534 /tmp
 
 # --- 6-10. a long-running container: exec, top, stats, pause/unpause, stop
-cid=$(d run -d --name long "${R[@]}" "$img" sh -c 'i=0; trap "exit 42" TERM; while :; do i=$((i+1)); echo $i > /tmp/c.new; mv /tmp/c.new /tmp/c; sleep 0.1; done')
+check "run -d (long-running)" '[ $rc = 0 ]' d run -d --name long "${R[@]}" "$img" sh -c 'i=0; trap "exit 42" TERM; while :; do i=$((i+1)); echo $i > /tmp/c.new; mv /tmp/c.new /tmp/c; sleep 0.1; done'
+cid=$(d inspect -f '{{.Id}}' long 2>/dev/null)
 pid=$(d inspect -f '{{.State.Pid}}' long 2>/dev/null)
 # dockerd 20.10 gives every runtime the shim root <exec-root>/runtime-runc/<containerd namespace>.
 check "runtime state agrees with docker" '[[ $out == *"\"status\": \"running\""* && $out == *"\"pid\": $pid,"* ]]' \
@@ -168,7 +170,7 @@ check "stop (SIGTERM reaches the trap)" '[ $rc = 0 ]' d stop -t 10 long
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 check "stop: exit code 42 from the TERM trap, in ${ms} ms" '[ "$out" = "exited 42" ] && [ '$ms' -lt 8000 ]' d inspect -f '{{.State.Status}} {{.State.ExitCode}}' long
 d rm -f long >/dev/null
-d run -d --name stubborn "${R[@]}" "$img" sleep 300 >/dev/null
+check "run -d (sleep as pid 1)" '[ $rc = 0 ]' d run -d --name stubborn "${R[@]}" "$img" sleep 300
 check "stop -t 1 escalates to SIGKILL" '[ $rc = 0 ]' d stop -t 1 stubborn
 check "stop -t 1: exit 137" '[ "$out" = "exited 137" ]' d inspect -f '{{.State.Status}} {{.State.ExitCode}}' stubborn
 check "restart" '[ $rc = 0 ]' d restart -t 1 stubborn

@@ -101,7 +101,7 @@ check "running after unpause" '[ "$out" = running ]' p inspect -f '{{.State.Stat
 check "stop" '[ $rc = 0 ]' p stop -t 10 long
 check "stopped, exit 42 from the TERM trap" '[ "$out" = "exited 42" ]' p inspect -f '{{.State.Status}} {{.State.ExitCode}}' long
 check "rm" '[ $rc = 0 ]' p rm long
-p run -d --name stubborn "${R[@]}" "$img" sleep 300 >/dev/null 2>&1
+check "run -d (sleep as pid 1)" '[ $rc = 0 ]' p run -d --name stubborn "${R[@]}" "$img" sleep 300
 check "stop -t 1 (SIGKILL)" '[ $rc = 0 ]' p stop -t 1 stubborn
 check "stopped, exit 137" '[ "$out" = "exited 137" ]' p inspect -f '{{.State.Status}} {{.State.ExitCode}}' stubborn
 check "rm" '[ $rc = 0 ]' p rm stubborn
