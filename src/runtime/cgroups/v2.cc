@@ -237,6 +237,8 @@ Status EnableControllers(const std::string& root, const std::string& dir, const 
   }
   std::reverse(chain.begin(), chain.end());
   for (const auto& a : chain) {
+    // Best effort (strict=false) tolerates a level without the interface files (not a cgroupfs dir).
+    if (!strict && !KnobExists(a, "cgroup.subtree_control")) continue;
     std::string enabled = SKIFF_TRY_CTX(ReadKnob(a, "cgroup.subtree_control"), f);
     auto on = Split(enabled, ' ');
     for (auto& w : on)
