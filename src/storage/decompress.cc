@@ -124,9 +124,10 @@ Result<size_t> DecompressReader::ReadRaw(char* buf, size_t n) {
     size_t rc = ZSTD_decompressStream(impl_->zs, &zout, &zin);
     in_off_ += zin.pos;
     if (ZSTD_isError(rc)) return Error(Errc::kDataLoss, std::string("zstd: corrupt data: ") + ZSTD_getErrorName(rc));
+    if (zin.pos || zout.pos) zstd_frame_done_ = rc == 0;
     if (zout.pos) return zout.pos;
     if (in_eof_ && avail == 0) {
-      if (rc != 0) return Error(Errc::kDataLoss, "zstd: unexpected end of compressed stream");
+      if (!zstd_frame_done_) return Error(Errc::kDataLoss, "zstd: unexpected end of compressed stream");
       out_eof_ = true;
       return size_t{0};
     }

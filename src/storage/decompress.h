@@ -44,6 +44,7 @@ class DecompressReader : public ByteReader {
   size_t in_off_ = 0;
   bool in_eof_ = false;
   bool out_eof_ = false;
+  bool zstd_frame_done_ = false;
   uint64_t out_bytes_ = 0;
 };
 

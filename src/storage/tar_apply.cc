@@ -59,7 +59,7 @@ class Applier {
 
  private:
   Result<int> Parent(const std::string& dir);
-  Status WriteData(struct archive* a, int fd, int64_t size);
+  Status WriteData(struct archive* a, int fd, int64_t size, bool sparse);
   Status Metadata(int parentfd, const std::string& base, int fd, struct archive_entry* e, bool is_link);
   Status Whiteout(const std::string& dir, const std::string& base);
   Status Opaque(const std::string& dir);
@@ -97,7 +97,7 @@ Status Applier::Prepare(int parentfd, const std::string& base, bool keep_dir) {
   return Ok();
 }
 
-Status Applier::WriteData(struct archive* a, int fd, int64_t size) {
+Status Applier::WriteData(struct archive* a, int fd, int64_t size, bool sparse) {
   const void* buf;
   size_t len;
   la_int64_t off;
@@ -120,7 +120,10 @@ Status Applier::WriteData(struct archive* a, int fd, int64_t size) {
     }
     pos = off + static_cast<int64_t>(len);
   }
-  if (pos != size && ::ftruncate(fd, size) != 0) return Error::Sys("truncate");  // sparse tail
+  if (pos != size) {
+    if (!sparse) return Error(Errc::kDataLoss, "truncated: " + std::to_string(pos) + " of " + std::to_string(size) + " bytes");
+    if (::ftruncate(fd, size) != 0) return Error::Sys("truncate");  // sparse tail
+  }
   return Ok();
 }
 
@@ -175,9 +178,10 @@ Status Applier::Whiteout(const std::string& dir, const std::string& target) {
     if (::mknodat(pfd, target.c_str(), S_IFCHR | 0, makedev(0, 0)) != 0) return Error::Sys("make whiteout");
     return Ok();
   }
+  UniqueFd d = SKIFF_TRY(OpenDirBeneath(root_, dir, true));
   cached_dir_ = "\x01";
   cached_fd_.reset();
-  return RemoveAllAt(pfd, target);
+  return RemoveAllAt(d.get(), target);
 }
 
 Status Applier::Opaque(const std::string& dir) {
@@ -268,7 +272,7 @@ Status Applier::Entry(struct archive* a, struct archive_entry* e, ApplyResult& r
       int fd = ::openat(pfd, base.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
       if (fd < 0) return Error::Sys("create");
       UniqueFd f(fd);
-      SKIFF_TRY(WriteData(a, fd, size));
+      SKIFF_TRY(WriteData(a, fd, size, archive_entry_sparse_count(e) > 0));
       SKIFF_TRY(Metadata(pfd, base, fd, e, false));
       res.unpacked_bytes += static_cast<uint64_t>(size);
       return Ok();
