@@ -157,7 +157,7 @@ std::string AbsurdTar(unsigned long long size) {
   std::string tar = BuildTar({{"big", 'f', std::string(10, 'x')}});
   char* h = tar.data();
   h[124] = static_cast<char>(0x80);
-  for (int i = 0; i < 11; ++i) h[135 - i] = static_cast<char>((size >> (8 * i)) & 0xff);
+  for (int i = 0; i < 11; ++i) h[135 - i] = i < 8 ? static_cast<char>((size >> (8 * i)) & 0xff) : 0;
   std::memset(h + 148, ' ', 8);
   unsigned sum = 0;
   for (int i = 0; i < 512; ++i) sum += static_cast<unsigned char>(h[i]);
