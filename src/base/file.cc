@@ -178,6 +178,31 @@ std::string JoinPath(std::string_view a, std::string_view b) {
   return out;
 }
 
+std::string CleanPath(std::string_view path) {
+  bool abs = !path.empty() && path[0] == '/';
+  std::vector<std::string_view> out;
+  size_t i = 0;
+  while (i <= path.size()) {
+    size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    std::string_view part = path.substr(i, j - i);
+    if (part.empty() || part == ".") {
+    } else if (part == "..") {
+      if (!out.empty() && out.back() != "..") out.pop_back();
+      else if (!abs) out.push_back(part);
+    } else {
+      out.push_back(part);
+    }
+    i = j + 1;
+  }
+  std::string s = abs ? "/" : "";
+  for (size_t k = 0; k < out.size(); ++k) {
+    if (k) s += '/';
+    s += out[k];
+  }
+  return s.empty() ? "." : s;
+}
+
 std::string Dirname(std::string_view path) {
   while (path.size() > 1 && path.back() == '/') path.remove_suffix(1);
   auto pos = path.rfind('/');

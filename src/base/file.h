@@ -32,6 +32,8 @@ Status MkdirAll(const std::string& path, mode_t mode = 0755);
 Status RemoveAll(const std::string& path);
 std::vector<std::string> ListDir(const std::string& path);
 std::string JoinPath(std::string_view a, std::string_view b);
+// Lexical cleanup like Go's filepath.Clean: "/a/./b/../c/" -> "/a/c".
+std::string CleanPath(std::string_view path);
 std::string Dirname(std::string_view path);
 std::string Basename(std::string_view path);
 

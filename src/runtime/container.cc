@@ -68,6 +68,7 @@ Status Runtime::Create(const CreateOptions& o) {
   std::string bundle = o.bundle.empty() ? "." : o.bundle;
   char cwd[4096];
   if (bundle[0] != '/' && ::getcwd(cwd, sizeof cwd)) bundle = JoinPath(cwd, bundle);
+  bundle = CleanPath(bundle);
   Json config = SKIFF_TRY(ReadJsonFile(JoinPath(bundle, "config.json")));
   Spec spec = SKIFF_TRY_CTX(LoadSpec(config, bundle), "config.json");
   if (!spec.has_process) return Error(Errc::kInvalidArgument, "config.json: process: required");

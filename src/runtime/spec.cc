@@ -296,7 +296,7 @@ Result<Spec> ParseSpec(const Json& j, const std::string& bundle) {
   SKIFF_TRY(ExpectObject(j["root"], "root"));
   std::string root = SKIFF_TRY(OptString(j["root"], "path", "root")).value_or("");
   if (root.empty()) return Invalid("root.path", "required");
-  s.root_path = root[0] == '/' ? root : JoinPath(bundle, root);
+  s.root_path = CleanPath(root[0] == '/' ? root : JoinPath(bundle, root));
   if (!IsDirectory(s.root_path)) return Invalid("root.path", s.root_path + ": no such directory");
   s.root_readonly = SKIFF_TRY(OptBool(j["root"], "readonly", "root")).value_or(false);
   s.hostname = SKIFF_TRY(OptString(j, "hostname", "")).value_or("");

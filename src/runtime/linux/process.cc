@@ -66,7 +66,7 @@ Error FinalizeAndExec(const FinalizeOptions& o, const std::string& path) {
   }
   bool seccomp = o.seccomp && sys::SeccompEnabled(*o.seccomp);
   auto load_seccomp = [&]() -> Status {
-    UniqueFd fd = SKIFF_TRY_CTX(sys::LoadSeccomp(*o.seccomp), "linux.seccomp");
+    UniqueFd fd = SKIFF_TRY(sys::LoadSeccomp(*o.seccomp));
     if (fd.valid() && o.on_seccomp_fd) SKIFF_TRY(o.on_seccomp_fd(fd.get()));
     return Ok();
   };

@@ -75,6 +75,10 @@ TEST(Strings, SplitJoin) {
   EXPECT_EQ(JoinPath("/a/", "/b"), "/a/b");
   EXPECT_EQ(Dirname("/a/b"), "/a");
   EXPECT_EQ(Basename("/a/b/"), "b");
+  EXPECT_EQ(CleanPath("/a/./b/../c/"), "/a/c");
+  EXPECT_EQ(CleanPath("/tmp/b1/."), "/tmp/b1");
+  EXPECT_EQ(CleanPath("/.."), "/");
+  EXPECT_EQ(CleanPath("a/../.."), "..");
 }
 
 }  // namespace
