@@ -97,10 +97,10 @@ Result<Reference> ParseReference(std::string_view s) {
     if (!std::regex_match(ref.domain, DomainRe())) return Invalid();
   }
   if (ref.domain == "index.docker.io") ref.domain = "docker.io";
+  if (ref.domain == "docker.io" && remainder.find('/') == std::string::npos) remainder = "library/" + remainder;
   for (char c : remainder)
     if (c >= 'A' && c <= 'Z')
       return Invalid("repository name (" + remainder + ") must be lowercase");
-  if (ref.domain == "docker.io" && remainder.find('/') == std::string::npos) remainder = "library/" + remainder;
   size_t pos = 0;
   for (;;) {
     size_t j = remainder.find('/', pos);

@@ -1,0 +1,159 @@
+#include "image/image_store.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "base/file.h"
+#include "../storage/tar_builder.h"
+
+namespace skiff::image {
+namespace {
+
+using skiff::testing::BuildTar;
+
+struct StrWriter : storage::ByteWriter {
+  std::string s;
+  Status Write(const char* d, size_t n) override {
+    s.append(d, n);
+    return Ok();
+  }
+};
+
+TEST(ContentStore, VerifiesAndSurvivesConcurrentWriters) {
+  auto tmp = TempDir::Create("/tmp", "skiff-cs-").value();
+  auto cs = ContentStore::Open(tmp.path()).value();
+  std::string data(1 << 20, 'z');
+  Digest d = Sha256Of(data);
+  auto wrong = cs->Put(data, Sha256Of("other"));
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.error().code(), Errc::kDataLoss);
+  EXPECT_FALSE(cs->Has(Sha256Of("other")));
+  std::vector<std::thread> ts;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 4; ++i) ts.emplace_back([&] { ok += cs->Put(data, d).ok(); });
+  for (auto& t : ts) t.join();
+  EXPECT_EQ(ok.load(), 4);
+  EXPECT_EQ(*cs->Read(d), data);
+  EXPECT_TRUE(ListDir(JoinPath(tmp.path(), "ingest")).empty());
+}
+
+struct Store : ::testing::Test {
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "the image store sets file ownership: needs root";
+    tmp.emplace(TempDir::Create("/tmp", "skiff-store-").value());
+    auto s = ImageStore::Open(JoinPath(tmp->path(), "a"));
+    ASSERT_TRUE(s.ok()) << s.error().message();
+    store = std::move(*s);
+  }
+  void TearDown() override {
+    store.reset();
+    tmp.reset();
+  }
+  Digest Import(const std::string& tar, const std::string& tag, std::vector<std::string> changes = {}) {
+    storage::MemoryReader r(tar);
+    ImportOptions o;
+    o.tag = tag;
+    o.changes = changes;
+    auto id = store->Import(r, o);
+    EXPECT_TRUE(id.ok()) << id.error().message();
+    return id.ok() ? *id : Digest();
+  }
+  std::optional<TempDir> tmp;
+  std::unique_ptr<ImageStore> store;
+};
+
+TEST_F(Store, ImportTagListHistoryInspect) {
+  std::string tar = BuildTar({{"bin/", 'd'}, {"bin/hello", 'f', "hi", 0755}});
+  Digest id = Import(tar, "hello", {"CMD [\"/bin/hello\"]", "ENV X=1"});
+  EXPECT_EQ(*store->Resolve("hello"), id);
+  EXPECT_EQ(*store->Resolve("docker.io/library/hello:latest"), id);
+  EXPECT_EQ(*store->Resolve(id.hex().substr(0, 12)), id);
+  EXPECT_EQ(*store->Resolve(id.str()), id);
+  EXPECT_EQ(store->Resolve("nothere").error().code(), Errc::kNotFound);
+  ASSERT_TRUE(store->Tag("hello", "reg:5000/x/hello:v2").ok());
+  auto list = store->List().value();
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].repo_tags, (std::vector<std::string>{"hello:latest", "reg:5000/x/hello:v2"}));
+  EXPECT_EQ(list[0].size, 2u);
+  auto cfg = store->Config(id).value();
+  EXPECT_EQ(cfg.diff_ids[0], Sha256Of(tar));
+  EXPECT_EQ((*cfg.config.cmd)[0], "/bin/hello");
+  auto hist = store->History("hello").value();
+  ASSERT_EQ(hist.size(), 1u);
+  EXPECT_EQ(hist[0].id, id.str());
+  EXPECT_EQ(hist[0].comment, "Imported from -");
+  auto j = store->Inspect("hello").value();
+  EXPECT_EQ(j["RootFS"]["Layers"][0], Sha256Of(tar).str());
+  EXPECT_EQ(j["Config"]["Env"][0], "X=1");
+  // Bad changes leave nothing behind.
+  storage::MemoryReader r(tar);
+  ImportOptions o;
+  o.changes = {"FROM x"};
+  EXPECT_FALSE(store->Import(r, o).ok());
+  EXPECT_EQ(store->List()->size(), 1u);
+}
+
+TEST_F(Store, SaveLoadRoundTripKeepsIds) {
+  std::string base = BuildTar({{"etc/", 'd'}, {"etc/a", 'f', "a"}, {"etc/b", 'f', "b"}});
+  Digest id = Import(base, "base:1");
+  StrWriter w;
+  ASSERT_TRUE(store->Save({"base:1"}, w).ok());
+  auto other = ImageStore::Open(JoinPath(tmp->path(), "b")).value();
+  storage::MemoryReader r(w.s);
+  auto loaded = other->Load(r);
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message();
+  ASSERT_EQ(loaded->size(), 1u);
+  EXPECT_EQ((*loaded)[0].id, id);
+  EXPECT_EQ((*loaded)[0].tags, (std::vector<std::string>{"base:1"}));
+  EXPECT_EQ(*other->Resolve("base:1"), id);
+  auto layers = other->ImageLayers(id).value();
+  ASSERT_EQ(layers.size(), 1u);
+  EXPECT_EQ(*ReadFile(JoinPath(other->snapshots().LayerDir(layers[0].diff_id), "etc/b")), "b");
+  // Loading again is idempotent.
+  storage::MemoryReader r2(w.s);
+  ASSERT_TRUE(other->Load(r2).ok());
+  EXPECT_EQ(other->List()->size(), 1u);
+}
+
+TEST_F(Store, RemoveRefusesUsedImagesAndKeepsSharedLayers) {
+  std::string tar = BuildTar({{"f", 'f', "x"}});
+  Digest a = Import(tar, "a");
+  Digest b = Import(tar, "b", {"ENV B=1"});  // same layer, different config
+  ASSERT_NE(a, b);
+  auto layer = store->ImageLayers(a).value()[0].diff_id;
+  ASSERT_TRUE(store->AddImageReference("c1", a).ok());
+  auto r = store->Remove("a", false);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code(), Errc::kConflict);
+  ASSERT_TRUE(store->ReleaseImageReference("c1").ok());
+  auto del = store->Remove("a", false).value();
+  ASSERT_EQ(del.size(), 2u);
+  EXPECT_EQ(del[0].untagged, "a:latest");
+  EXPECT_EQ(del[1].deleted, a.str());
+  EXPECT_TRUE(store->snapshots().HasLayer(layer));  // b still uses it
+  ASSERT_TRUE(store->Remove("b", false).ok());
+  EXPECT_FALSE(store->snapshots().HasLayer(layer));
+  EXPECT_TRUE(store->content().List().empty());
+}
+
+TEST_F(Store, PruneAndGarbageCollection) {
+  Digest keep = Import(BuildTar({{"k", 'f', "k"}}), "keep");
+  Digest dangling = Import(BuildTar({{"d", 'f', "d"}}), "");
+  // An orphan blob and layer dir, as an interrupted load leaves them.
+  ASSERT_TRUE(store->content().Put("orphan").ok());
+  ASSERT_TRUE(MkdirAll(store->snapshots().LayerDir(Sha256Of("orphan"))).ok());
+  auto rep = store->Prune(false).value();
+  ASSERT_EQ(rep.items.size(), 1u);
+  EXPECT_EQ(rep.items[0].deleted, dangling.str());
+  EXPECT_FALSE(store->content().Has(Sha256Of("orphan")));
+  EXPECT_FALSE(store->snapshots().HasLayer(Sha256Of("orphan")));
+  EXPECT_TRUE(store->Resolve("keep").ok());
+  ASSERT_TRUE(store->Prune(true).ok());
+  EXPECT_TRUE(store->List()->empty());
+  (void)keep;
+}
+
+}  // namespace
+}  // namespace skiff::image
