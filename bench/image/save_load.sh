@@ -13,7 +13,8 @@ cleanup() { "$src/tests/support/private-dockerd.sh" stop "$work/d" >/dev/null 2>
 trap cleanup EXIT
 "$src/tests/support/private-dockerd.sh" start "$work/d" || exit $?
 docker() { DOCKER_HOST="unix://$work/d/docker.sock" /usr/bin/docker "$@"; }
-secs() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null; t1=$(date +%s.%N); echo "$t1 - $t0" | bc; }
+secs() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null; t1=$(date +%s.%N); awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b - a}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.1f", a / b}'; }
 
 echo "building the image: 10,000 files, 1 GiB..."
 "$src/tests/support/busybox-rootfs.sh" "$work/rootfs" >/dev/null
@@ -43,5 +44,5 @@ docker load -i "$work/skiff.tar" >/dev/null
 [ "$(docker image inspect -f '{{.Id}}' bench:1)" = "$id" ] || { echo "save_load: image ID changed in the round trip" >&2; exit 1; }
 
 printf '%-12s %8s %8s %8s\n' op docker skiff speedup
-printf '%-12s %8.2f %8.2f %7.1fx\n' save "$d_save" "$s_save" "$(echo "$d_save / $s_save" | bc -l)"
-printf '%-12s %8.2f %8.2f %7.1fx\n' load "$d_load" "$s_load" "$(echo "$d_load / $s_load" | bc -l)"
+printf '%-12s %8.2f %8.2f %7.1fx\n' save "$d_save" "$s_save" "$(ratio "$d_save" "$s_save")"
+printf '%-12s %8.2f %8.2f %7.1fx\n' load "$d_load" "$s_load" "$(ratio "$d_load" "$s_load")"
