@@ -55,6 +55,8 @@ Status JoinContainer(const ExecOptions& o) {
   return Ok();
 }
 
+int listener_fd = -1;  // stage 1 -> stage 2 of exec only (set in the forked child)
+
 [[noreturn]] void RunExecProcess(const ExecOptions& o, int sync_fd) {
   if (o.process.terminal) {
     if (::setsid() < 0) ChildFail(sync_fd, Error::Sys("setsid"));
@@ -68,6 +70,8 @@ Status JoinContainer(const ExecOptions& o) {
   fo.seccomp = &o.container->seccomp;
   fo.preserve_fds = o.preserve_fds;
   fo.in_userns = o.container->FindNamespace("user") != nullptr;
+  std::string state = DumpJson(Json{{"ociVersion", "1.0.2-dev"}, {"pid", o.init_pid}, {"status", "running"}});
+  fo.on_seccomp_fd = [&](int fd) { return SendSeccompFd(listener_fd, fd, *o.container, state); };
   ChildFail(sync_fd, FinalizeAndExec(fo, *path));
 }
 
@@ -85,6 +89,9 @@ Result<pid_t> StartExec(const ExecOptions& o) {
     if (o.cgroup) {
       if (auto st = o.cgroup->AddProcess(::getpid()); !st) ChildFail(child_sock.get(), st.error());
     }
+    auto listener = ConnectSeccompListener(*o.container);
+    if (!listener.ok()) ChildFail(child_sock.get(), listener.error());
+    listener_fd = listener->release();
     if (auto st = JoinContainer(o); !st) ChildFail(child_sock.get(), st.error());
     pid_t child = ::fork();
     if (child < 0) ChildFail(child_sock.get(), Error::Sys("fork"));

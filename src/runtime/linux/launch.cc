@@ -103,6 +103,9 @@ Status ApplySysctl(const Spec& spec) {
     if (!f.ok()) ChildFail(sync_fd, f.error());
     fifo = std::move(f).value();
   }
+  // The listener path is on the host: connect before pivot_root.
+  auto listener = ConnectSeccompListener(spec);
+  if (!listener.ok()) ChildFail(sync_fd, listener.error());
   const NamespaceSpec* mnt = spec.FindNamespace("mount");
   bool in_userns = spec.FindNamespace("user") != nullptr;
   if (mnt) {
@@ -151,6 +154,7 @@ Status ApplySysctl(const Spec& spec) {
     }
     return RunHooks(spec.hooks.start_container, "startContainer", state_json);
   };
+  fo.on_seccomp_fd = [&](int fd) { return SendSeccompFd(listener->get(), fd, spec, state_json); };
   Error e = FinalizeAndExec(fo, *path);
   // After "ready" the parent may be gone: report on stderr too.
   dprintf(2, "skiff-runtime init: %s\n", e.message().c_str());
@@ -171,6 +175,23 @@ Status ApplySysctl(const Spec& spec) {
 }
 
 }  // namespace
+
+Result<UniqueFd> ConnectSeccompListener(const Spec& spec) {
+  if (!spec.seccomp.enabled || !spec.seccomp.UsesNotify()) return UniqueFd();
+  return SKIFF_TRY_CTX(sys::ConnectUnix(spec.seccomp.listener_path), "linux.seccomp.listenerPath");
+}
+
+Status SendSeccompFd(int sock, int seccomp_fd, const Spec& spec, const std::string& state_json) {
+  if (sock < 0) return Ok();
+  Json state = ParseJson(state_json, "state").value_or(Json::object());
+  Json msg = {{"ociVersion", "1.0.2"},
+              {"fds", {"seccompFd"}},
+              {"pid", state.value("pid", 0)},
+              {"metadata", spec.seccomp.listener_metadata},
+              {"state", state}};
+  SKIFF_TRY_CTX(sys::SendFd(sock, seccomp_fd, DumpJson(msg)), "linux.seccomp.listenerPath");
+  return Ok();
+}
 
 void ChildFail(int sync_fd, const Error& e) {
   (void)sys::SendMsg(sync_fd, "error " + std::to_string(static_cast<int>(e.code())) + " " + e.message());

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "base/error.h"
+#include "base/fd.h"
 #include "runtime/cgroups/manager.h"
 #include "runtime/spec.h"
 
@@ -32,6 +33,11 @@ struct InitOptions {
 
 // Returns the init's pid (in the caller's pid namespace) once it is ready. On failure the init is killed.
 Result<pid_t> StartInit(const InitOptions& opts);
+
+// Seccomp notify: connects to linux.seccomp.listenerPath (invalid fd when the profile has no NOTIFY rule),
+// and sends a listener fd there with the container process state, as the OCI runtime spec describes.
+Result<UniqueFd> ConnectSeccompListener(const Spec& spec);
+Status SendSeccompFd(int sock, int seccomp_fd, const Spec& spec, const std::string& state_json);
 
 // Child side of the sync protocol, shared with exec: report an error to the parent and exit.
 [[noreturn]] void ChildFail(int sync_fd, const Error& e);
