@@ -115,7 +115,8 @@ Status Runtime::Create(const CreateOptions& o) {
   io.state_json = [&](pid_t pid) {
     ContainerState s = st;
     s.pid = pid;
-    return DumpJson(OciState(s, RunStatus::kCreating));
+    // runc (and the runtime-tools suite) report "created" to the hooks that run during create.
+    return DumpJson(OciState(s, RunStatus::kCreated));
   };
   io.parent_hooks = [&](pid_t pid) -> Status {
     if (spec.hooks.prestart.empty() && spec.hooks.create_runtime.empty()) return Ok();

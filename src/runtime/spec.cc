@@ -292,6 +292,13 @@ Result<Spec> ParseSpec(const Json& j, const std::string& bundle) {
   if (!j.is_object()) return Invalid("config.json", "expected a JSON object");
   Spec s;
   s.oci_version = SKIFF_TRY(OptString(j, "ociVersion", "")).value_or("");
+  if (!s.oci_version.empty()) {
+    auto parts = Split(Split(s.oci_version, '-')[0], '.');
+    bool ok = parts.size() == 3;
+    for (auto& p : parts) ok = ok && ParseUint(p).has_value();
+    if (!ok) return Invalid("ociVersion", "\"" + s.oci_version + "\" is not a semantic version");
+    if (parts[0] != "1") return Invalid("ociVersion", "unsupported version \"" + s.oci_version + "\" (want 1.x)");
+  }
   if (!j.contains("root") || j["root"].is_null()) return Invalid("root", "required");
   SKIFF_TRY(ExpectObject(j["root"], "root"));
   std::string root = SKIFF_TRY(OptString(j["root"], "path", "root")).value_or("");

@@ -90,19 +90,15 @@ Status ApplySysctl(const Spec& spec) {
 }
 
 // Stage 2: the container init. Never returns.
-[[noreturn]] void RunInit(const InitOptions& o, int sync_fd) {
+[[noreturn]] void RunInit(const InitOptions& o, int sync_fd, int fifo_fd) {
   const Spec& spec = *o.spec;
   auto check = [&](Status st) {
     if (!st.ok()) ChildFail(sync_fd, st.error());
   };
   if (::setsid() < 0) ChildFail(sync_fd, Error::Sys("setsid"));
-  // The fifo lives in the runtime's state dir, which is unreachable after pivot_root: hold it by O_PATH.
-  UniqueFd fifo;
-  if (!o.fifo_path.empty()) {
-    auto f = OpenFile(o.fifo_path, O_PATH);
-    if (!f.ok()) ChildFail(sync_fd, f.error());
-    fifo = std::move(f).value();
-  }
+  // The fifo (held by O_PATH, opened by the parent) is reopened through /proc/self/fd: that works after
+  // pivot_root and for a user-namespaced init that could not traverse the runtime's state directory.
+  int fifo = fifo_fd;
   // The listener path is on the host: connect before pivot_root.
   auto listener = ConnectSeccompListener(spec);
   if (!listener.ok()) ChildFail(sync_fd, listener.error());
@@ -147,9 +143,9 @@ Status ApplySysctl(const Spec& spec) {
   fo.preserve_fds = o.preserve_fds;
   fo.in_userns = in_userns;
   fo.before_exec = [&]() -> Status {
-    if (fifo) {
+    if (fifo >= 0) {
       // Blocks until `start` opens the fifo for reading.
-      UniqueFd w = SKIFF_TRY_CTX(OpenFile(sys::FdPath(fifo.get()), O_WRONLY), "exec fifo");
+      UniqueFd w = SKIFF_TRY_CTX(OpenFile(sys::FdPath(fifo), O_WRONLY), "exec fifo");
       SKIFF_TRY(WriteAll(w.get(), "0"));
     }
     return RunHooks(spec.hooks.start_container, "startContainer", state_json);
@@ -161,7 +157,7 @@ Status ApplySysctl(const Spec& spec) {
   ChildFail(sync_fd, e);
 }
 
-[[noreturn]] void RunStage1(const InitOptions& o, int sync_fd) {
+[[noreturn]] void RunStage1(const InitOptions& o, int sync_fd, int fifo_fd) {
   ResetSignals();
   if (o.cgroup) {
     if (auto st = o.cgroup->AddProcess(::getpid()); !st) ChildFail(sync_fd, st.error());
@@ -169,7 +165,7 @@ Status ApplySysctl(const Spec& spec) {
   if (auto st = EnterNamespaces(*o.spec, sync_fd); !st) ChildFail(sync_fd, st.error());
   pid_t child = ::fork();
   if (child < 0) ChildFail(sync_fd, Error::Sys("fork init"));
-  if (child == 0) RunInit(o, sync_fd);
+  if (child == 0) RunInit(o, sync_fd, fifo_fd);
   (void)sys::SendMsg(sync_fd, "pid " + std::to_string(child));
   _exit(0);
 }
@@ -209,13 +205,16 @@ Error ParseChildError(const std::string& msg) {
 
 Result<pid_t> StartInit(const InitOptions& o) {
   auto [parent_sock, child_sock] = SKIFF_TRY(sys::SeqPacketPair());
+  UniqueFd fifo;
+  if (!o.fifo_path.empty()) fifo = SKIFF_TRY(OpenFile(o.fifo_path, O_PATH));
   pid_t stage1 = ::fork();
   if (stage1 < 0) return Error::Sys("fork");
   if (stage1 == 0) {
     parent_sock.reset();
-    RunStage1(o, child_sock.get());
+    RunStage1(o, child_sock.get(), fifo.get());
   }
   child_sock.reset();
+  fifo.reset();
   pid_t init = 0;
   bool stage1_reaped = false;
   auto reap_stage1 = [&] {
