@@ -9,6 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstring>
+
 #include "base/file.h"
 #include "base/log.h"
 #include "base/scope.h"
@@ -157,6 +159,16 @@ Status Runtime::Start(const std::string& id) {
       return Error(Errc::kConflict, "container init exited before start");
   }
   ::unlink(fifo.c_str());
+  // Return once the user's program runs (the init has exec'd), not merely once it was released: callers
+  // that signal right after `start` then reach the program rather than our init code.
+  std::string exe_link = "/proc/" + std::to_string(st.pid) + "/exe";
+  char self_exe[4096], init_exe[4096];
+  ssize_t self_n = ::readlink("/proc/self/exe", self_exe, sizeof self_exe);
+  for (int i = 0; self_n > 0 && i < 2000; ++i) {
+    ssize_t n = ::readlink(exe_link.c_str(), init_exe, sizeof init_exe);
+    if (n <= 0 || n != self_n || memcmp(init_exe, self_exe, static_cast<size_t>(n)) != 0) break;
+    ::usleep(500);
+  }
   Spec spec = SKIFF_TRY(LoadSpec(st.config, st.bundle));
   if (!spec.hooks.poststart.empty()) {
     auto hs = RunHooks(spec.hooks.poststart, "poststart", DumpJson(OciState(st, RunStatus::kRunning)));
