@@ -46,9 +46,15 @@ class UrlReader : public storage::ByteReader {
     curl_easy_setopt(c, CURLOPT_WRITEDATA, this);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
     CURLcode rc = curl_easy_perform(c);
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     curl_easy_cleanup(c);
     if (rc == CURLE_OK) return queue_.Close();
-    queue_.Fail(Error(Errc::kUnavailable, "import " + url_ + ": " + (err[0] ? err : curl_easy_strerror(rc))));
+    // Import() names the URL; say what went wrong with it.
+    if (rc == CURLE_HTTP_RETURNED_ERROR && status >= 400)
+      return queue_.Fail(Error(status == 404 || status == 410 ? Errc::kNotFound : Errc::kUnavailable,
+                               "server answered HTTP " + std::to_string(status)));
+    queue_.Fail(Error(Errc::kUnavailable, err[0] ? err : curl_easy_strerror(rc)));
   }
   std::string url_;
   storage::ChunkQueue queue_{8 << 20};
