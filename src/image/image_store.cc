@@ -90,6 +90,16 @@ Status ImageStore::Recover() {
       SKIFF_TRY(SKIFF_TRY(db_->Prepare("DELETE FROM layers WHERE diff_id=?")).Bind(1, l).Run());
     SKIFF_TRY(tx.Commit());
   }
+  // Layer rows no image uses (a removal by an older version, which deleted the image row and the layer
+  // rows in two transactions, could be killed in between). Containers and snapshots use layers only
+  // through their image (refs -> images -> image_layers), so these rows are unused; their files go below.
+  {
+    auto tx = SKIFF_TRY(Tx::Begin(*db_));
+    SKIFF_TRY(db_->Exec("DELETE FROM layers WHERE diff_id NOT IN (SELECT diff_id FROM image_layers)"));
+    int64_t n = db_->Changes();
+    SKIFF_TRY(tx.Commit());
+    if (n > 0) log::Info("image store: dropped {} layer rows that no image uses", n);
+  }
   // Files that an interrupted transfer put in place before its rows were committed.
   auto gc = SKIFF_TRY(CollectGarbage());
   if (gc.blobs_removed || gc.layers_removed || gc.snapshots_removed)
@@ -339,31 +349,26 @@ Status ImageStore::Tag(std::string_view source, std::string_view target) {
   return st.Run();
 }
 
-Result<std::vector<DeleteItem>> ImageStore::Remove(std::string_view ref_or_id, bool force, bool no_prune) {
+Result<std::vector<DeleteItem>> ImageStore::Remove(std::string_view ref_or_id, bool force, bool /*no_prune*/) {
   std::unique_lock gc(gc_mu_);
   Digest id = SKIFF_TRY(Resolve(ref_or_id));
   auto tags = SKIFF_TRY(TagsOf(id));
   int64_t users = SKIFF_TRY(ContainerCount(id));
-  std::vector<DeleteItem> out;
-  auto untag = [&](const std::string& t) -> Status {
-    std::lock_guard lk(mu_);
-    SKIFF_TRY(SKIFF_TRY(db_->Prepare("DELETE FROM tags WHERE ref=?")).Bind(1, t).Run());
-    out.push_back({Familiar(t), ""});
-    return Ok();
-  };
+  std::vector<std::string> untag;
+  bool delete_image = false;
   auto named = ParseReference(ref_or_id);
   bool by_name = named.ok() && std::find(tags.begin(), tags.end(), named->WithDefaultTag().String()) != tags.end();
   if (by_name) {
     std::string t = named->WithDefaultTag().String();
     if (tags.size() > 1) {
-      SKIFF_TRY(untag(t));
-      return out;
+      untag.push_back(t);
+    } else {
+      if (users > 0 && !force)
+        return Error(Errc::kConflict, "conflict: unable to remove repository reference \"" + std::string(ref_or_id) +
+                                          "\" (must force) - container is using its referenced image " + id.hex().substr(0, 12));
+      untag.push_back(t);
+      delete_image = users == 0;  // forced with users: the name goes, the image stays for its containers
     }
-    if (users > 0 && !force)
-      return Error(Errc::kConflict, "conflict: unable to remove repository reference \"" + std::string(ref_or_id) +
-                                        "\" (must force) - container is using its referenced image " + id.hex().substr(0, 12));
-    SKIFF_TRY(untag(t));
-    if (users > 0) return out;  // forced: the name goes, the image stays for its containers
   } else {
     if (tags.size() > 1 && !force)
       return Error(Errc::kConflict, "conflict: unable to delete " + id.hex().substr(0, 12) +
@@ -372,52 +377,47 @@ Result<std::vector<DeleteItem>> ImageStore::Remove(std::string_view ref_or_id, b
       return Error(Errc::kConflict, "conflict: unable to delete " + id.hex().substr(0, 12) + " (" +
                                         (force ? "cannot be forced" : "must be forced") + ") - image is being used by " +
                                         std::to_string(users) + " container(s)");
-    for (const auto& t : tags) SKIFF_TRY(untag(t));
+    untag = tags;
+    delete_image = true;
   }
-  auto del = SKIFF_TRY(DeleteImage(id, no_prune));
-  out.insert(out.end(), del.begin(), del.end());
-  return out;
+  return RemoveRows(id, untag, delete_image);
 }
 
-Result<std::vector<DeleteItem>> ImageStore::DeleteImage(const Digest& id, bool no_prune) {
-  auto layers = SKIFF_TRY(ImageLayers(id));
-  {
-    std::lock_guard lk(mu_);
-    auto tx = SKIFF_TRY(Tx::Begin(*db_));
-    SKIFF_TRY(SKIFF_TRY(db_->Prepare("DELETE FROM images WHERE id=?")).Bind(1, id.str()).Run());
-    SKIFF_TRY(tx.Commit());
-  }
-  SKIFF_TRY(cs_->Remove(id));
-  if (!no_prune) {
-    std::vector<Digest> cands;
-    for (const auto& l : layers) cands.push_back(l.diff_id);
-    SKIFF_TRY(DeleteUnusedLayers(cands));
-  }
-  return std::vector<DeleteItem>{{"", id.str()}};
-}
-
-Status ImageStore::DeleteUnusedLayers(const std::vector<Digest>& candidates) {
+Result<std::vector<DeleteItem>> ImageStore::RemoveRows(const Digest& id, const std::vector<std::string>& untag,
+                                                       bool delete_image) {
   std::vector<LayerRow> gone;
   {
     std::lock_guard lk(mu_);
+    auto layers = SKIFF_TRY(ImageLayers(id));
+    // One transaction: the names, the image (its image_layers rows cascade) and the layer rows no other
+    // image uses. A crash leaves either all of them or none.
     auto tx = SKIFF_TRY(Tx::Begin(*db_));
-    for (const auto& d : candidates) {
-      auto st = SKIFF_TRY(db_->Prepare("SELECT 1 FROM image_layers WHERE diff_id=? LIMIT 1"));
-      st.Bind(1, d.str());
-      if (SKIFF_TRY(st.Step())) continue;  // shared with another image: keep
-      auto row = SKIFF_TRY(FindLayer(d));
-      if (!row) continue;
-      gone.push_back(*row);
-      SKIFF_TRY(SKIFF_TRY(db_->Prepare("DELETE FROM layers WHERE diff_id=?")).Bind(1, d.str()).Run());
+    for (const auto& t : untag) SKIFF_TRY(SKIFF_TRY(db_->Prepare("DELETE FROM tags WHERE ref=?")).Bind(1, t).Run());
+    if (delete_image) {
+      SKIFF_TRY(SKIFF_TRY(db_->Prepare("DELETE FROM images WHERE id=?")).Bind(1, id.str()).Run());
+      std::set<std::string> seen;
+      for (const auto& l : layers) {
+        if (!seen.insert(l.diff_id.str()).second) continue;
+        auto st = SKIFF_TRY(db_->Prepare("SELECT 1 FROM image_layers WHERE diff_id=? LIMIT 1"));
+        st.Bind(1, l.diff_id.str());
+        if (SKIFF_TRY(st.Step())) continue;  // shared with another image: keep
+        SKIFF_TRY(SKIFF_TRY(db_->Prepare("DELETE FROM layers WHERE diff_id=?")).Bind(1, l.diff_id.str()).Run());
+        gone.push_back(l);
+      }
     }
     SKIFF_TRY(tx.Commit());
   }
-  // Files after the rows: a crash here leaves orphans that the next Open() collects.
+  std::vector<DeleteItem> out;
+  for (const auto& t : untag) out.push_back({Familiar(t), ""});
+  if (!delete_image) return out;
+  // Files after the rows: a crash here leaves files no row references, which the next Open() collects.
+  SKIFF_TRY(cs_->Remove(id));
   for (const auto& l : gone) {
     SKIFF_TRY(snaps_->RemoveLayer(l.diff_id));
     SKIFF_TRY(cs_->Remove(l.blob));
   }
-  return Ok();
+  out.push_back({"", id.str()});
+  return out;
 }
 
 Result<PruneReport> ImageStore::Prune(bool all) {

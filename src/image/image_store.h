@@ -98,7 +98,9 @@ class ImageStore {
 
   // --- names ---
   Status Tag(std::string_view source, std::string_view target);
-  // `docker rmi`: untags, and deletes the image when its last name goes (and no container uses it).
+  // `docker rmi`: untags, and deletes the image when its last name goes (and no container uses it). The
+  // names, the image and the layers only it used go in one transaction. no_prune (Docker: keep untagged
+  // parents) changes nothing: Skiff records no parent images, and layers no image uses are always removed.
   Result<std::vector<DeleteItem>> Remove(std::string_view ref_or_id, bool force, bool no_prune = false);
   // Dangling (untagged) images, or with all=true every image no container uses.
   Result<PruneReport> Prune(bool all);
@@ -142,8 +144,9 @@ class ImageStore {
   Result<std::vector<std::string>> TagsOf(const Digest& id);
   Result<int64_t> ContainerCount(const Digest& id);
   Result<int64_t> LayerUsers(const Digest& diff_id);
-  Result<std::vector<DeleteItem>> DeleteImage(const Digest& id, bool no_prune);
-  Status DeleteUnusedLayers(const std::vector<Digest>& candidates);
+  // Deletes the tag rows in `untag` and, with delete_image, the image and the layer rows no other image
+  // uses, in one transaction; then the files of what was deleted.
+  Result<std::vector<DeleteItem>> RemoveRows(const Digest& id, const std::vector<std::string>& untag, bool delete_image);
 
   std::string root_;
   std::unique_ptr<Db> db_;

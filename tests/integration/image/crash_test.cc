@@ -100,5 +100,104 @@ TEST(Crash, KillDuringLoadLeavesConsistentStore) {
   for (int i = 0; i < 3; ++i) EXPECT_EQ(*s->Resolve("crash:" + std::to_string(i)), ids[i]);
 }
 
+// The state an older Remove() could leave when killed between its two transactions: the image row gone
+// (its image_layers and tags cascade) but the layer rows it alone used still there, with their files.
+// Open() must drop those rows and then their layer dirs and blobs, and keep what other images share.
+TEST(Crash, ImageRowDeletedWithoutItsLayersIsRecovered) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root";
+  auto tmp = TempDir::Create("/var/tmp", "skiff-orphan-").value();
+  std::string root = JoinPath(tmp.path(), "store");
+  std::string shared_tar = BuildTar({{"s", 'f', "shared"}});
+  std::string own_tar = BuildTar({{"o", 'f', "own"}});
+  Digest gone_id, keep_id, user_id;
+  {
+    auto s = ImageStore::Open(root).value();
+    auto import = [&](const std::string& tar, const std::string& tag, std::vector<std::string> changes) {
+      storage::MemoryReader r(tar);
+      ImportOptions o;
+      o.tag = tag;
+      o.changes = std::move(changes);
+      return s->Import(r, o).value();
+    };
+    gone_id = import(own_tar, "gone", {});
+    keep_id = import(shared_tar, "keep", {});
+    user_id = import(shared_tar, "user", {"ENV U=1"});  // same layer as keep
+    ASSERT_TRUE(s->AddImageReference("c1", user_id).ok());
+  }
+  {
+    auto db = Db::Open(JoinPath(root, "images.db")).value();
+    for (const auto& id : {gone_id, keep_id}) {
+      auto st = db->Prepare("DELETE FROM images WHERE id=?").value();
+      st.Bind(1, id.str());
+      ASSERT_TRUE(st.Run().ok());
+    }
+    auto st = db->Prepare("SELECT COUNT(*) FROM layers").value();
+    ASSERT_TRUE(st.Step().value());
+    ASSERT_EQ(st.Int(0), 2);  // both layer rows still there: the orphan and the shared one
+  }
+  auto s = ImageStore::Open(root);
+  ASSERT_TRUE(s.ok()) << s.error().message();
+  ImageStore& store = **s;
+  ExpectConsistent(store);
+  EXPECT_EQ(store.FindLayer(Sha256Of(own_tar)).value(), std::nullopt);
+  EXPECT_FALSE(store.snapshots().HasLayer(Sha256Of(own_tar)));
+  EXPECT_FALSE(store.content().Has(Sha256Of(own_tar)));
+  EXPECT_FALSE(store.content().Has(gone_id));
+  EXPECT_FALSE(store.content().Has(keep_id));
+  EXPECT_EQ(store.Resolve("gone").error().code(), Errc::kNotFound);
+  // The layer the remaining image (in use by a container) shares stays, rows and files.
+  EXPECT_EQ(*store.Resolve("user"), user_id);
+  EXPECT_TRUE(store.FindLayer(Sha256Of(shared_tar)).value().has_value());
+  EXPECT_TRUE(store.snapshots().HasLayer(Sha256Of(shared_tar)));
+  EXPECT_TRUE(store.content().Has(Sha256Of(shared_tar)));
+  EXPECT_EQ(store.List()->size(), 1u);
+  auto db = Db::Open(JoinPath(root, "images.db")).value();
+  auto st = db->Prepare("SELECT COUNT(*) FROM layers WHERE diff_id NOT IN (SELECT diff_id FROM image_layers)").value();
+  ASSERT_TRUE(st.Step().value());
+  EXPECT_EQ(st.Int(0), 0);
+  ASSERT_TRUE(store.ReleaseImageReference("c1").ok());
+}
+
+// Remove() takes the image and the layer rows only it used in one step: afterwards no layer row, dir or
+// blob of it remains, and one shared with another image stays.
+TEST(Crash, RemoveDropsImageAndUnusedLayerRowsTogether) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root";
+  auto tmp = TempDir::Create("/var/tmp", "skiff-rmi-").value();
+  std::string root = JoinPath(tmp.path(), "store");
+  auto s = ImageStore::Open(root).value();
+  std::string a_tar = BuildTar({{"a", 'f', "a"}});
+  std::string b_tar = BuildTar({{"b", 'f', "b"}});
+  auto import = [&](const std::string& tar, const std::string& tag, std::vector<std::string> changes) {
+    storage::MemoryReader r(tar);
+    ImportOptions o;
+    o.tag = tag;
+    o.changes = std::move(changes);
+    return s->Import(r, o).value();
+  };
+  Digest a = import(a_tar, "a", {});
+  import(b_tar, "b1", {});
+  Digest b2 = import(b_tar, "b2", {"ENV X=2"});
+  ASSERT_TRUE(s->Tag("a", "a:other").ok());
+  auto del = s->Remove(a.str(), true);
+  ASSERT_TRUE(del.ok()) << del.error().message();
+  ASSERT_EQ(del->size(), 3u);
+  EXPECT_EQ((*del)[0].untagged, "a:latest");
+  EXPECT_EQ((*del)[1].untagged, "a:other");
+  EXPECT_EQ((*del)[2].deleted, a.str());
+  EXPECT_EQ(s->FindLayer(Sha256Of(a_tar)).value(), std::nullopt);
+  EXPECT_FALSE(s->snapshots().HasLayer(Sha256Of(a_tar)));
+  EXPECT_FALSE(s->content().Has(Sha256Of(a_tar)));
+  ASSERT_TRUE(s->Remove("b1", false).ok());
+  EXPECT_TRUE(s->FindLayer(Sha256Of(b_tar)).value().has_value());
+  EXPECT_TRUE(s->snapshots().HasLayer(Sha256Of(b_tar)));
+  ASSERT_TRUE(s->Remove("b2", false).ok());
+  EXPECT_EQ(s->FindLayer(Sha256Of(b_tar)).value(), std::nullopt);
+  EXPECT_FALSE(s->content().Has(b2));
+  EXPECT_TRUE(s->content().List().empty());
+  EXPECT_TRUE(s->snapshots().ListLayers().empty());
+  s.reset();
+  ExpectConsistent(*ImageStore::Open(root).value());
+}
+
 }  // namespace
 }  // namespace skiff::image
