@@ -201,7 +201,7 @@ Status ApplyCapSets(const CapSets& requested) {
   for (int c = 0; c <= last && c < 64; ++c) {
     if (!(sets.ambient & CapBit(c))) continue;
     if (cap_set_ambient(static_cast<cap_value_t>(c), CAP_SET) != 0) {
-      log::Warn("can't raise ambient capability {}: {}", CapName(c), std::strerror(errno));
+      log::Debug("can't raise ambient capability {}: {}", CapName(c), std::strerror(errno));
     }
   }
   return Ok();

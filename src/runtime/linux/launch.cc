@@ -99,6 +99,14 @@ Status ApplySysctl(const Spec& spec) {
   // The fifo (held by O_PATH, opened by the parent) is reopened through /proc/self/fd: that works after
   // pivot_root and for a user-namespaced init that could not traverse the runtime's state directory.
   int fifo = fifo_fd;
+  // /proc/self/fd of this process, held before the root changes: a container without a mount namespace
+  // (a plain chroot) has no /proc of its own in which to reopen the fifo.
+  UniqueFd self_fds;
+  if (fifo >= 0) {
+    auto d = OpenFile("/proc/self/fd", O_PATH | O_DIRECTORY);
+    if (!d.ok()) ChildFail(sync_fd, d.error());
+    self_fds = std::move(d).value();
+  }
   // The listener path is on the host: connect before pivot_root.
   auto listener = ConnectSeccompListener(spec);
   if (!listener.ok()) ChildFail(sync_fd, listener.error());
@@ -145,7 +153,8 @@ Status ApplySysctl(const Spec& spec) {
   fo.before_exec = [&]() -> Status {
     if (fifo >= 0) {
       // Blocks until `start` opens the fifo for reading.
-      UniqueFd w = SKIFF_TRY_CTX(OpenFile(sys::FdPath(fifo), O_WRONLY), "exec fifo");
+      UniqueFd w(::openat(self_fds.get(), std::to_string(fifo).c_str(), O_WRONLY | O_CLOEXEC));
+      if (!w) return Error::Sys("open exec fifo");
       SKIFF_TRY(WriteAll(w.get(), "0"));
     }
     return RunHooks(spec.hooks.start_container, "startContainer", state_json);
