@@ -122,10 +122,13 @@ Result<Digest> ImageStore::Resolve(std::string_view s) {
   }
   auto ref = ParseReference(s);
   if (ref.ok()) {
+    // Tags and repo digests (name@sha256:<manifest>) share the tags table; name:tag@digest is looked up by
+    // its digest, as Docker does.
+    Reference key = ref->WithDefaultTag();
+    if (key.digest) key.tag.clear();
     auto st = SKIFF_TRY(db_->Prepare("SELECT image_id FROM tags WHERE ref=?"));
-    st.Bind(1, ref->WithDefaultTag().String());
+    st.Bind(1, key.String());
     if (SKIFF_TRY(st.Step())) return *Digest::Parse(st.Text(0));
-    // name@<image id> also names the image when the digest is its config digest and the name is its tag.
   }
   std::string prefix(s);
   if (prefix.starts_with("sha256:")) prefix = prefix.substr(7);
@@ -334,7 +337,8 @@ Result<std::vector<HistoryItem>> ImageStore::History(std::string_view ref_or_id)
   std::reverse(out.begin(), out.end());
   if (!out.empty()) {
     out.front().id = id.str();
-    for (const auto& t : SKIFF_TRY(TagsOf(id))) out.front().tags.push_back(Familiar(t));
+    for (const auto& t : SKIFF_TRY(TagsOf(id)))
+      if (t.find('@') == std::string::npos) out.front().tags.push_back(Familiar(t));
   }
   return out;
 }
@@ -352,32 +356,55 @@ Status ImageStore::Tag(std::string_view source, std::string_view target) {
 Result<std::vector<DeleteItem>> ImageStore::Remove(std::string_view ref_or_id, bool force, bool /*no_prune*/) {
   std::unique_lock gc(gc_mu_);
   Digest id = SKIFF_TRY(Resolve(ref_or_id));
-  auto tags = SKIFF_TRY(TagsOf(id));
+  // Names: tags ("repo:tag") and repo digests ("repo@sha256:..."), both stored full.
+  auto names = SKIFF_TRY(TagsOf(id));
+  auto repo_of = [](const std::string& n) {
+    auto r = ParseReference(n);
+    return r.ok() ? r->Name() : n;
+  };
+  auto is_digest = [](const std::string& n) { return n.find('@') != std::string::npos; };
   int64_t users = SKIFF_TRY(ContainerCount(id));
   std::vector<std::string> untag;
   bool delete_image = false;
   auto named = ParseReference(ref_or_id);
-  bool by_name = named.ok() && std::find(tags.begin(), tags.end(), named->WithDefaultTag().String()) != tags.end();
+  std::string key;
+  if (named.ok()) {
+    Reference k = named->WithDefaultTag();
+    if (k.digest) k.tag.clear();
+    key = k.String();
+  }
+  bool by_name = named.ok() && std::find(names.begin(), names.end(), key) != names.end();
   if (by_name) {
-    std::string t = named->WithDefaultTag().String();
-    if (tags.size() > 1) {
-      untag.push_back(t);
-    } else {
-      if (users > 0 && !force)
-        return Error(Errc::kConflict, "conflict: unable to remove repository reference \"" + std::string(ref_or_id) +
-                                          "\" (must force) - container is using its referenced image " + id.hex().substr(0, 12));
-      untag.push_back(t);
-      delete_image = users == 0;  // forced with users: the name goes, the image stays for its containers
-    }
+    untag.push_back(key);
+    // The last tag of a repository takes that repository's digests with it (Docker does the same).
+    std::string repo = repo_of(key);
+    bool repo_keeps_tag = false;
+    for (const auto& n : names)
+      if (n != key && !is_digest(n) && repo_of(n) == repo) repo_keeps_tag = true;
+    if (!is_digest(key) && !repo_keeps_tag)
+      for (const auto& n : names)
+        if (n != key && is_digest(n) && repo_of(n) == repo) untag.push_back(n);
+    if (untag.size() < names.size()) return RemoveRows(id, untag, false);  // other names keep the image
+    if (users > 0 && !force)
+      return Error(Errc::kConflict, "conflict: unable to remove repository reference \"" + std::string(ref_or_id) +
+                                        "\" (must force) - container is using its referenced image " + id.hex().substr(0, 12));
+    delete_image = users == 0;  // forced with users: the names go, the image stays for its containers
   } else {
-    if (tags.size() > 1 && !force)
+    // One repository (at most one tag, plus digests of the same repository) counts as a single name.
+    std::set<std::string> repos;
+    size_t plain = 0;
+    for (const auto& n : names) {
+      repos.insert(repo_of(n));
+      plain += !is_digest(n);
+    }
+    if (names.size() > 1 && (plain > 1 || repos.size() > 1) && !force)
       return Error(Errc::kConflict, "conflict: unable to delete " + id.hex().substr(0, 12) +
                                         " (must be forced) - image is referenced in multiple repositories");
     if (users > 0)
       return Error(Errc::kConflict, "conflict: unable to delete " + id.hex().substr(0, 12) + " (" +
                                         (force ? "cannot be forced" : "must be forced") + ") - image is being used by " +
                                         std::to_string(users) + " container(s)");
-    untag = tags;
+    untag = names;
     delete_image = true;
   }
   return RemoveRows(id, untag, delete_image);

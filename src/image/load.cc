@@ -71,7 +71,17 @@ struct ImageToLoad {
   std::string config_path;
   std::vector<std::string> layer_paths;
   std::vector<std::string> tags;
+  std::vector<Reference> repo_digests;  // name@<manifest or index digest>, from index.json
 };
+
+// "name@sha256:<manifest>" for a tag that named the manifest in an index.json.
+std::optional<Reference> RepoDigest(const std::string& tag, const Digest& manifest) {
+  auto r = ParseReference(tag);
+  if (!r.ok()) return std::nullopt;
+  r->tag.clear();
+  r->digest = manifest;
+  return *r;
+}
 
 std::string BlobPathOf(const Digest& d) { return "blobs/sha256/" + d.hex(); }
 
@@ -195,6 +205,24 @@ Result<std::vector<LoadedImage>> ImageStore::Load(storage::ByteReader& in) {
           if (tag.is_string()) t.tags.push_back(tag.get<std::string>());
       todo.push_back(std::move(t));
     }
+    // Docker 25+ archives are OCI layouts too: index.json names each image's manifest. Its digest becomes
+    // the repo digest (as Docker's containerd store records it); a missing or odd index is no error.
+    if (small.count("index.json")) {
+      if (auto ix = ParseIndex(small["index.json"]); ix.ok()) {
+        for (const auto& d : ix->manifests) {
+          auto name = d.annotations.find("io.containerd.image.name");
+          if (name == d.annotations.end()) continue;
+          auto body = small.find(BlobPathOf(d.digest));
+          if (body == small.end() || Sha256Of(body->second) != d.digest) continue;
+          auto man = ParseManifest(body->second);
+          auto rd = RepoDigest(name->second, d.digest);
+          if (!man.ok() || !rd) continue;
+          for (auto& t : todo)
+            if (t.config_path == BlobPathOf(man->config.digest) || t.config_path == man->config.digest.hex() + ".json")
+              t.repo_digests.push_back(*rd);
+        }
+      }
+    }
   } else if (small.count("index.json")) {
     Index ix = SKIFF_TRY_CTX(ParseIndex(small["index.json"]), "index.json");
     for (const auto& d0 : ix.manifests) {
@@ -214,9 +242,13 @@ Result<std::vector<LoadedImage>> ImageStore::Load(storage::ByteReader& in) {
       auto name = d0.annotations.find("io.containerd.image.name");
       if (name != d0.annotations.end()) {
         t.tags.push_back(name->second);
+        if (auto rd = RepoDigest(name->second, d0.digest)) t.repo_digests.push_back(*rd);
       } else if (auto rn = d0.annotations.find("org.opencontainers.image.ref.name"); rn != d0.annotations.end()) {
         auto ref = ParseReference(rn->second);
-        if (ref.ok() && rn->second.find(':') != std::string::npos) t.tags.push_back(rn->second);
+        if (ref.ok() && rn->second.find(':') != std::string::npos) {
+          t.tags.push_back(rn->second);
+          if (auto rd = RepoDigest(rn->second, d0.digest)) t.repo_digests.push_back(*rd);
+        }
       }
       todo.push_back(std::move(t));
     }
@@ -266,7 +298,9 @@ Result<std::vector<LoadedImage>> ImageStore::Load(storage::ByteReader& in) {
       SKIFF_TRY(snaps_->CommitLayer(std::move(*it->second.staging), rows[i].diff_id));
       it->second.staging.reset();
     }
-    SKIFF_TRY(CommitImage(cfg, rows, tags));
+    std::vector<Reference> names = tags;
+    names.insert(names.end(), t.repo_digests.begin(), t.repo_digests.end());
+    SKIFF_TRY(CommitImage(cfg, rows, names));
     LoadedImage li{cfg.Id(), {}};
     for (const auto& tag : tags) li.tags.push_back(tag.WithDefaultTag().FamiliarString());
     out.push_back(std::move(li));

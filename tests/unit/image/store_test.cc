@@ -155,5 +155,112 @@ TEST_F(Store, PruneAndGarbageCollection) {
   (void)keep;
 }
 
+// An OCI layout with one image: index.json -> manifest (named by io.containerd.image.name) -> config,
+// layer. With docker_manifest, also a Docker manifest.json (as Docker 25's `docker save` writes both).
+struct OciArchive {
+  std::string tar;
+  Digest manifest, config, layer;
+};
+OciArchive BuildOciArchive(const std::string& name, const std::string& layer_tar, bool docker_manifest) {
+  OciArchive a;
+  a.layer = Sha256Of(layer_tar);
+  std::string config = DumpJson(Json{{"architecture", "amd64"}, {"os", "linux"}, {"config", Json::object()},
+                                     {"rootfs", {{"type", "layers"}, {"diff_ids", {a.layer.str()}}}}});
+  a.config = Sha256Of(config);
+  std::string manifest = DumpJson(Json{
+      {"schemaVersion", 2},
+      {"mediaType", "application/vnd.oci.image.manifest.v1+json"},
+      {"config", {{"mediaType", "application/vnd.oci.image.config.v1+json"}, {"digest", a.config.str()}, {"size", config.size()}}},
+      {"layers", {{{"mediaType", "application/vnd.oci.image.layer.v1.tar"}, {"digest", a.layer.str()}, {"size", layer_tar.size()}}}}});
+  a.manifest = Sha256Of(manifest);
+  std::string index = DumpJson(Json{
+      {"schemaVersion", 2},
+      {"mediaType", "application/vnd.oci.image.index.v1+json"},
+      {"manifests", {{{"mediaType", "application/vnd.oci.image.manifest.v1+json"}, {"digest", a.manifest.str()},
+                      {"size", manifest.size()}, {"annotations", {{"io.containerd.image.name", name}}}}}}});
+  std::vector<skiff::testing::TarEntry> entries = {
+      {"blobs/", 'd'}, {"blobs/sha256/", 'd'},
+      {"blobs/sha256/" + a.layer.hex(), 'f', layer_tar}, {"blobs/sha256/" + a.config.hex(), 'f', config},
+      {"blobs/sha256/" + a.manifest.hex(), 'f', manifest}, {"index.json", 'f', index},
+      {"oci-layout", 'f', "{\"imageLayoutVersion\":\"1.0.0\"}"}};
+  if (docker_manifest)
+    entries.push_back({"manifest.json", 'f',
+                       DumpJson(Json::array({{{"Config", "blobs/sha256/" + a.config.hex()}, {"RepoTags", {name}},
+                                              {"Layers", {"blobs/sha256/" + a.layer.hex()}}}}))});
+  a.tar = BuildTar(entries);
+  return a;
+}
+
+TEST_F(Store, LoadRecordsRepoDigestsFromIndex) {
+  for (bool docker_manifest : {false, true}) {
+    SCOPED_TRACE(docker_manifest ? "manifest.json + index.json" : "pure OCI layout");
+    std::string sub = docker_manifest ? "docker" : "oci";
+    auto s = ImageStore::Open(JoinPath(tmp->path(), sub)).value();
+    auto a = BuildOciArchive("docker.io/library/dig:1", BuildTar({{"f", 'f', sub}}), docker_manifest);
+    storage::MemoryReader r(a.tar);
+    auto loaded = s->Load(r);
+    ASSERT_TRUE(loaded.ok()) << loaded.error().message();
+    ASSERT_EQ(loaded->size(), 1u);
+    EXPECT_EQ((*loaded)[0].id, a.config);
+    EXPECT_EQ((*loaded)[0].tags, (std::vector<std::string>{"dig:1"}));
+    std::string rd = "dig@" + a.manifest.str();
+    EXPECT_EQ(*s->Resolve(rd), a.config);
+    EXPECT_EQ(*s->Resolve("docker.io/library/dig@" + a.manifest.str()), a.config);
+    EXPECT_EQ(*s->Resolve("dig:1@" + a.manifest.str()), a.config);
+    EXPECT_EQ(s->Resolve("dig@" + Sha256Of("other").str()).error().code(), Errc::kNotFound);
+    auto j = s->Inspect("dig:1").value();
+    EXPECT_EQ(j["RepoTags"], Json::array({"dig:1"}));
+    EXPECT_EQ(j["RepoDigests"], Json::array({rd}));
+    auto list = s->List().value();
+    ASSERT_EQ(list.size(), 1u);
+    EXPECT_EQ(list[0].repo_tags, (std::vector<std::string>{"dig:1"}));
+    EXPECT_EQ(list[0].repo_digests, (std::vector<std::string>{rd}));
+    EXPECT_EQ(s->History("dig:1").value()[0].tags, (std::vector<std::string>{"dig:1"}));
+    // Re-loading changes nothing; a digest is not a tag (`docker tag x name@sha256:...` is refused).
+    storage::MemoryReader r2(a.tar);
+    ASSERT_TRUE(s->Load(r2).ok());
+    EXPECT_EQ(s->List()->size(), 1u);
+    EXPECT_FALSE(s->Tag("dig:1", "other@" + a.manifest.str()).ok());
+    // Another tag of another repository keeps the image when dig:1 goes; dig:1 takes its digest along.
+    ASSERT_TRUE(s->Tag("dig:1", "keep:me").ok());
+    auto del = s->Remove("dig:1", false).value();
+    ASSERT_EQ(del.size(), 2u);
+    EXPECT_EQ(del[0].untagged, "dig:1");
+    EXPECT_EQ(del[1].untagged, rd);
+    EXPECT_FALSE(s->Resolve(rd).ok());
+    EXPECT_EQ(s->Inspect("keep:me").value()["RepoDigests"], Json::array());
+    ASSERT_TRUE(s->Remove("keep:me", false).ok());
+    EXPECT_TRUE(s->List()->empty());
+  }
+}
+
+TEST_F(Store, RemoveByIdOrDigestWithRepoDigests) {
+  auto a = BuildOciArchive("docker.io/library/dig:1", BuildTar({{"g", 'f', "g"}}), false);
+  storage::MemoryReader r(a.tar);
+  ASSERT_TRUE(store->Load(r).ok());
+  std::string rd = "dig@" + a.manifest.str();
+  // A tag plus digests of the same repository is one name: removal by ID needs no force.
+  auto del = store->Remove(a.config.hex().substr(0, 12), false);
+  ASSERT_TRUE(del.ok()) << del.error().message();
+  ASSERT_EQ(del->size(), 3u);
+  EXPECT_EQ((*del)[2].deleted, a.config.str());
+  EXPECT_TRUE(store->List()->empty());
+  EXPECT_TRUE(store->content().List().empty());
+  // Removing by the digest reference: the digest goes, the tag keeps the image.
+  storage::MemoryReader r2(a.tar);
+  ASSERT_TRUE(store->Load(r2).ok());
+  auto d2 = store->Remove(rd, false).value();
+  ASSERT_EQ(d2.size(), 1u);
+  EXPECT_EQ(d2[0].untagged, rd);
+  EXPECT_EQ(*store->Resolve("dig:1"), a.config);
+  // Two repositories need force when removing by ID.
+  ASSERT_TRUE(store->Tag("dig:1", "other:1").ok());
+  auto conflict = store->Remove(a.config.str(), false);
+  ASSERT_FALSE(conflict.ok());
+  EXPECT_EQ(conflict.error().code(), Errc::kConflict);
+  ASSERT_TRUE(store->Remove(a.config.str(), true).ok());
+  EXPECT_TRUE(store->List()->empty());
+}
+
 }  // namespace
 }  // namespace skiff::image
