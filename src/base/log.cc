@@ -1,5 +1,7 @@
 #include "base/log.h"
 
+#include "base/clock.h"
+
 #include <time.h>
 #include <unistd.h>
 
@@ -22,16 +24,6 @@ std::string_view LevelName(Level l) {
   return "info";
 }
 
-std::string Now() {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  struct tm tm;
-  gmtime_r(&ts.tv_sec, &tm);
-  char buf[64];
-  size_t n = strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf(buf + n, sizeof buf - n, ".%09ldZ", ts.tv_nsec);
-  return buf;
-}
 }  // namespace
 
 void Configure(int fd, Format format, Level min_level) {
@@ -45,7 +37,7 @@ bool Enabled(Level level) { return level >= g_min; }
 void Write(Level level, std::string_view msg) {
   std::string line;
   if (g_format == Format::kJson) {
-    nlohmann::json j = {{"level", LevelName(level)}, {"msg", msg}, {"time", Now()}};
+    nlohmann::json j = {{"level", LevelName(level)}, {"msg", msg}, {"time", NowRfc3339Nano()}};
     line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   } else {
     line = std::string(LevelName(level)) + ": " + std::string(msg);

@@ -11,6 +11,7 @@
 
 #include <cstring>
 
+#include "base/clock.h"
 #include "base/file.h"
 #include "base/log.h"
 #include "base/scope.h"
@@ -45,6 +46,32 @@ bool WaitGone(pid_t pid, uint64_t start_time, int timeout_ms) {
   }
   return !sys::ProcessAlive(pid, start_time);
 }
+
+// A private console socket for a foreground run/exec with a terminal and no --console-socket: we are
+// the receiving end of the pty master and proxy it to our own stdio. Owns its temp dir and listener.
+class LocalConsole {
+ public:
+  static Result<LocalConsole> Create() {
+    TempDir dir = SKIFF_TRY(TempDir::Create("/tmp", "skiff-console-"));
+    std::string path = dir.path() + "/console.sock";
+    UniqueFd listener = SKIFF_TRY(sys::ListenUnix(path));
+    return LocalConsole(std::move(dir), std::move(path), std::move(listener));
+  }
+  const std::string& path() const { return path_; }
+  Result<UniqueFd> AcceptMaster() {
+    UniqueFd conn(::accept4(listener_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+    if (!conn) return Error::Sys("accept console");
+    auto got = SKIFF_TRY(sys::RecvFd(conn.get()));
+    return std::move(got.first);
+  }
+
+ private:
+  LocalConsole(TempDir dir, std::string path, UniqueFd listener)
+      : dir_(std::move(dir)), path_(std::move(path)), listener_(std::move(listener)) {}
+  TempDir dir_;
+  std::string path_;
+  UniqueFd listener_;
+};
 
 Result<UniqueFd> ConnectConsole(const std::string& path) {
   if (path.empty()) return UniqueFd();
@@ -102,7 +129,7 @@ Status Runtime::Create(const CreateOptions& o) {
   st.id = o.id;
   st.bundle = bundle;
   st.rootfs = spec.root_path;
-  st.created = NowRfc3339();
+  st.created = NowRfc3339Nano();
   st.annotations = spec.annotations;
   st.cgroup = cg.ToJson();
   st.config = config;
@@ -181,10 +208,8 @@ Status Runtime::Start(const std::string& id) {
 }
 
 Result<int> Runtime::Run(const CreateOptions& o, bool detach, bool keep) {
-  UniqueFd local_console_parent, local_console_child;
   CreateOptions co = o;
   // Foreground with a terminal and no console socket: we are the other end of the pty.
-  Json peek;
   bool terminal = false;
   {
     std::string bundle = o.bundle.empty() ? "." : o.bundle;
@@ -192,29 +217,17 @@ Result<int> Runtime::Run(const CreateOptions& o, bool detach, bool keep) {
     if (cfg.ok() && cfg->contains("process") && (*cfg)["process"].is_object())
       terminal = (*cfg)["process"].value("terminal", false);
   }
-  std::string sock_dir;
-  if (terminal && o.console_socket.empty()) {
-    if (detach)
-      return Error(Errc::kInvalidArgument, "cannot allocate a tty for a detached container without --console-socket");
-  }
+  if (terminal && o.console_socket.empty() && detach)
+    return Error(Errc::kInvalidArgument, "cannot allocate a tty for a detached container without --console-socket");
   if (!detach) ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-  // A private listening socket stands in for --console-socket when we proxy the terminal ourselves.
-  UniqueFd listener;
-  std::unique_ptr<TempDir> tmp;
+  std::optional<LocalConsole> local;
   if (terminal && o.console_socket.empty()) {
-    auto t = SKIFF_TRY(TempDir::Create("/tmp", "skiff-console-"));
-    tmp = std::make_unique<TempDir>(std::move(t));
-    co.console_socket = tmp->path() + "/console.sock";
-    listener = SKIFF_TRY(sys::ListenUnix(co.console_socket));
+    local.emplace(SKIFF_TRY(LocalConsole::Create()));
+    co.console_socket = local->path();
   }
   SKIFF_TRY(Create(co));
   UniqueFd master;
-  if (listener) {
-    UniqueFd conn(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
-    if (!conn) return Error::Sys("accept console");
-    auto got = SKIFF_TRY(sys::RecvFd(conn.get()));
-    master = std::move(got.first);
-  }
+  if (local) master = SKIFF_TRY(local->AcceptMaster());
   auto started = Start(o.id);
   if (!started.ok()) {
     (void)Delete(o.id, true);
@@ -402,14 +415,11 @@ Result<int> Runtime::Exec(const ExecRequest& r) {
   if (p.terminal && r.console_socket.empty() && r.detach)
     return Error(Errc::kInvalidArgument, "cannot allocate a tty for a detached exec without --console-socket");
   auto cg = SKIFF_TRY(LoadCgroup(st));
-  std::unique_ptr<TempDir> tmp;
-  UniqueFd listener;
+  std::optional<LocalConsole> local;
   std::string console_path = r.console_socket;
   if (p.terminal && console_path.empty()) {
-    auto t = SKIFF_TRY(TempDir::Create("/tmp", "skiff-console-"));
-    tmp = std::make_unique<TempDir>(std::move(t));
-    console_path = tmp->path() + "/console.sock";
-    listener = SKIFF_TRY(sys::ListenUnix(console_path));
+    local.emplace(SKIFF_TRY(LocalConsole::Create()));
+    console_path = local->path();
   }
   UniqueFd console;
   if (p.terminal) console = SKIFF_TRY(ConnectConsole(console_path));
@@ -425,12 +435,7 @@ Result<int> Runtime::Exec(const ExecRequest& r) {
   SKIFF_TRY(WritePidFile(r.pid_file, pid));
   if (r.detach) return 0;
   UniqueFd master;
-  if (listener) {
-    UniqueFd conn(::accept4(listener.get(), nullptr, nullptr, SOCK_CLOEXEC));
-    if (!conn) return Error::Sys("accept console");
-    auto got = SKIFF_TRY(sys::RecvFd(conn.get()));
-    master = std::move(got.first);
-  }
+  if (local) master = SKIFF_TRY(local->AcceptMaster());
   console.reset();
   return platform::WaitAndProxy(pid, master ? master.get() : -1);
 }

@@ -52,6 +52,5 @@ class StateStore {
 
 // The OCI state document (`state` command, hooks' stdin).
 Json OciState(const ContainerState& st, RunStatus status);
-std::string NowRfc3339();
 
 }  // namespace skiff::runtime

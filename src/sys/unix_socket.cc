@@ -5,14 +5,20 @@
 #include <sys/un.h>
 
 namespace skiff::sys {
-
-Result<UniqueFd> ConnectUnix(const std::string& path) {
-  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  if (!fd) return Error::Sys("socket");
+namespace {
+Result<sockaddr_un> UnixAddr(const std::string& path) {
   struct sockaddr_un addr {};
   addr.sun_family = AF_UNIX;
   if (path.size() >= sizeof addr.sun_path) return Error(Errc::kInvalidArgument, "socket path too long: " + path);
   memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  return addr;
+}
+}  // namespace
+
+Result<UniqueFd> ConnectUnix(const std::string& path) {
+  UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd) return Error::Sys("socket");
+  struct sockaddr_un addr = SKIFF_TRY(UnixAddr(path));
   if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
     return Error::Sys("connect " + path);
   return fd;
@@ -21,10 +27,7 @@ Result<UniqueFd> ConnectUnix(const std::string& path) {
 Result<UniqueFd> ListenUnix(const std::string& path) {
   UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd) return Error::Sys("socket");
-  struct sockaddr_un addr {};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path) return Error(Errc::kInvalidArgument, "socket path too long: " + path);
-  memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  struct sockaddr_un addr = SKIFF_TRY(UnixAddr(path));
   if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return Error::Sys("bind " + path);
   if (::listen(fd.get(), 4) != 0) return Error::Sys("listen " + path);
   return fd;
