@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -146,9 +147,16 @@ Result Exec(const std::vector<std::string>& argv, const std::string& input, int 
   int64_t deadline = NowMs() + timeout_s * 1000LL;
   int status = 0;
   for (;;) {
-    pid_t w = ::waitpid(pid, &status, WNOHANG);
-    if (w == pid) break;
-    if (w < 0 && errno != EINTR) break;
+    // Also reaps orphans handed to us as subreaper (detached exec processes), so killed ones don't linger as
+    // zombies in their cgroup.
+    int st = 0;
+    pid_t w = ::waitpid(-1, &st, WNOHANG);
+    if (w == pid) {
+      status = st;
+      break;
+    }
+    if (w > 0) continue;
+    if (w < 0 && errno == ECHILD) break;
     if (NowMs() > deadline) {
       r.timed_out = true;
       ::kill(-pid, SIGKILL);
@@ -211,6 +219,8 @@ Harness::Harness() {
   dir_ = d;
   ::chmod(dir_.c_str(), 0755);
   root_ = dir_ + "/state";
+  // Orphaned container processes (detached exec) become ours and are reaped in Exec().
+  ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   ::mkdir((dir_ + "/cap").c_str(), 0755);
 }
 
