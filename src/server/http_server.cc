@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <limits>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
@@ -151,9 +152,8 @@ class BodyImpl final : public BodyReader {
 
 class ResponseImpl final : public Response {
  public:
-  ResponseImpl(Connection* c, const Request& req) : c_(c), req_(req), head_(req.method == "HEAD") {
-    keep_ = req.keep_alive && !c->srv_->stopping_flag.load();
-  }
+  ResponseImpl(Connection* c, const Request& req)
+      : c_(c), req_(req), head_(req.method == "HEAD"), keep_(req.keep_alive) {}
 
   void SetHeader(std::string name, std::string value) override {
     extra_.emplace_back(std::move(name), std::move(value));
@@ -258,6 +258,7 @@ class ResponseImpl final : public Response {
     r.set("Api-Version", kApiVersion);
     r.set("Ostype", "linux");
     for (auto& [k, v] : extra_) r.set(k, v);
+    if (c_->srv_->stopping_flag.load()) keep_ = false;  // the last response of a stopping server
     r.keep_alive(keep_);
   }
   Status Check(const beast::error_code& ec, std::string_view what) {
@@ -302,13 +303,14 @@ Result<size_t> BodyImpl::Read(char* buf, size_t n) {
 void Connection::ReadHeader() {
   parser_.emplace();
   parser_->header_limit(static_cast<std::uint32_t>(srv_->opts.max_header_bytes));
-  parser_->body_limit(boost::none);
+  parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
   http::async_read_header(sock_, buf_, *parser_,
                           [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
 }
 
 void Connection::OnHeader(beast::error_code ec) {
   if (ec) {
+    log::Debug("api server: read request head: {}", ec.message());
     if (ec.category() == HttpCategory() && ec != http::error::end_of_stream &&
         ec != http::error::partial_message) {
       static constexpr std::string_view kBad =
