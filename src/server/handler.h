@@ -5,7 +5,7 @@
 // `logs -f`, an attach). The Request, its BodyReader and the Response are owned by the server and valid
 // only until the handler returns. A handler answers exactly once: WriteStatus/WriteJson/WriteRaw/WriteError,
 // or StartStream + WriteChunk... + EndStream, or Hijack. A handler that returns an Error without having
-// answered gets the mapped status and {"message":...}; one that returns without answering at all gets 204.
+// answered gets the mapped status and {"message":...}; one that returns silently gets an empty 200 (as Go).
 #pragma once
 
 #include <sys/types.h>
