@@ -11,34 +11,13 @@
 #include "image/image_store.h"
 #include "image/ingest.h"
 #include "base/strings.h"
+#include "storage/archive_source.h"
 #include "storage/beneath.h"
 
 namespace skiff::image {
 namespace {
 
 constexpr size_t kMaxSmallFile = 64 << 20;
-
-struct InCtx {
-  storage::ByteReader* in;
-  std::string buf = std::string(1 << 20, '\0');
-  std::optional<Error> error;
-};
-
-la_ssize_t InRead(struct archive* a, void* p, const void** out) {
-  auto* c = static_cast<InCtx*>(p);
-  auto r = c->in->Read(c->buf.data(), c->buf.size());
-  if (!r.ok()) {
-    c->error = r.error();
-    archive_set_error(a, EIO, "%s", r.error().message().c_str());
-    return -1;
-  }
-  *out = c->buf.data();
-  return static_cast<la_ssize_t>(*r);
-}
-
-struct ReadFree {
-  void operator()(struct archive* a) const { archive_read_free(a); }
-};
 
 // The bytes already sniffed, then the rest of the current archive entry.
 class EntryReader : public storage::ByteReader {
@@ -89,16 +68,16 @@ std::string BlobPathOf(const Digest& d) { return "blobs/sha256/" + d.hex(); }
 
 Result<std::vector<LoadedImage>> ImageStore::Load(storage::ByteReader& in) {
   std::shared_lock gc(gc_mu_);
-  InCtx ctx{&in};
-  std::unique_ptr<struct archive, ReadFree> a(archive_read_new());
+  storage::ArchiveSource src(in, 1 << 20);
+  storage::ArchiveReadPtr a(archive_read_new());
   archive_read_support_format_tar(a.get());
   archive_read_support_format_gnutar(a.get());
   archive_read_support_filter_gzip(a.get());
   archive_read_support_filter_zstd(a.get());
   archive_read_support_filter_xz(a.get());
   archive_read_support_filter_bzip2(a.get());
-  if (archive_read_open(a.get(), &ctx, nullptr, InRead, nullptr) != ARCHIVE_OK) {
-    if (ctx.error) return *ctx.error;
+  if (src.OpenOn(a.get()) != ARCHIVE_OK) {
+    if (src.error()) return *src.error();
     return Error(Errc::kInvalidArgument, std::string("load: not a tar archive: ") + archive_error_string(a.get()));
   }
 
@@ -110,7 +89,7 @@ Result<std::vector<LoadedImage>> ImageStore::Load(storage::ByteReader& in) {
     struct archive_entry* e;
     int r = archive_read_next_header(a.get(), &e);
     if (r == ARCHIVE_EOF) break;
-    if (ctx.error) return *ctx.error;
+    if (src.error()) return *src.error();
     if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
       return Error(Errc::kInvalidArgument, std::string("load: corrupt archive: ") + archive_error_string(a.get()));
     const char* raw = archive_entry_pathname(e);
@@ -172,7 +151,7 @@ Result<std::vector<LoadedImage>> ImageStore::Load(storage::ByteReader& in) {
     }
     small[path] = std::move(content);
   }
-  if (ctx.error) return *ctx.error;
+  if (src.error()) return *src.error();
 
   auto resolve = [&](std::string p) {
     for (int i = 0; i < 16 && links.count(p); ++i) p = links[p];

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "base/fd.h"
+#include "storage/archive_source.h"
 #include "storage/beneath.h"
 
 namespace skiff::storage {
@@ -22,28 +23,6 @@ namespace {
 constexpr std::string_view kWhPrefix = ".wh.";
 constexpr std::string_view kOpaque = ".wh..wh..opq";
 constexpr char kOverlayOpaqueXattr[] = "trusted.overlay.opaque";
-
-struct ReadCtx {
-  DecompressReader* in = nullptr;
-  std::string buf = std::string(1 << 18, '\0');
-  std::optional<Error> error;
-};
-
-la_ssize_t ReadCb(struct archive* a, void* p, const void** out) {
-  auto* c = static_cast<ReadCtx*>(p);
-  auto r = c->in->Read(c->buf.data(), c->buf.size());
-  if (!r.ok()) {
-    c->error = r.error();
-    archive_set_error(a, EIO, "%s", r.error().message().c_str());
-    return -1;
-  }
-  *out = c->buf.data();
-  return static_cast<la_ssize_t>(*r);
-}
-
-struct ArchiveFree {
-  void operator()(struct archive* a) const { archive_read_free(a); }
-};
 
 struct DirTimes {
   std::string path;
@@ -330,15 +309,13 @@ Result<ApplyResult> ApplyLayer(ByteReader& in, const std::string& dest, const Ap
   res.compression = dec->compression();
   bool hash = opts.hash_diff_id || res.compression != Compression::kNone;
   if (!hash) dec->DisableHashing();
-  ReadCtx ctx;
-  ctx.in = dec.get();
-
-  std::unique_ptr<struct archive, ArchiveFree> a(archive_read_new());
+  ArchiveSource src(*dec, 1 << 18);
+  ArchiveReadPtr a(archive_read_new());
   archive_read_support_format_tar(a.get());
   archive_read_support_format_gnutar(a.get());
   archive_read_support_filter_none(a.get());
-  if (archive_read_open(a.get(), &ctx, nullptr, ReadCb, nullptr) != ARCHIVE_OK) {
-    if (ctx.error) return *ctx.error;
+  if (src.OpenOn(a.get()) != ARCHIVE_OK) {
+    if (src.error()) return *src.error();
     // An empty stream is an empty layer.
     if (dec->decompressed_bytes() == 0) {
       res.diff_id = dec->DecompressedDigest();
@@ -351,14 +328,14 @@ Result<ApplyResult> ApplyLayer(ByteReader& in, const std::string& dest, const Ap
     struct archive_entry* e;
     int r = archive_read_next_header(a.get(), &e);
     if (r == ARCHIVE_EOF) break;
-    if (ctx.error) return *ctx.error;
+    if (src.error()) return *src.error();
     if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
       if (res.entries == 0 && dec->decompressed_bytes() <= 1024 * 10) break;  // all-zero empty tar
       return Error(Errc::kInvalidArgument, std::string("corrupt layer tar: ") + archive_error_string(a.get()));
     }
     const char* name = archive_entry_pathname(e);
     if (auto st = ap.Entry(a.get(), e, res); !st) {
-      if (ctx.error) return *ctx.error;
+      if (src.error()) return *src.error();
       return std::move(st).error().Wrap("layer entry \"" + std::string(name ? name : "") + "\"");
     }
     ++res.entries;
