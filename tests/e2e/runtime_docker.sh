@@ -40,25 +40,12 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-npass=0 nfail=0 failed=()
-pass() { npass=$((npass + 1)); echo "PASS  $1"; }
-fail() {
-  nfail=$((nfail + 1)); failed+=("$1"); echo "FAIL  $1"
-  echo "      expected: $2"
-  [ -n "${out-}" ] && printf '%s\n' "$out" | head -30 | sed 's/^/      | /'
-  echo "      (exit $rc)"
-}
+. "$src/tests/support/checks.sh"
 # run CMD...: out=combined output, rc=exit status, cmd=printable command (docker shown as `docker`).
 run() {
   cmd=$(printf '%q ' "$@"); cmd=${cmd% }; cmd=${cmd/#d /docker }
   [ "$1" = d ] && { shift; set -- env "DOCKER_HOST=unix://$dir/docker.sock" "$DOCKER" "$@"; }
   out=$(timeout -k 5 120 "$@" 2>&1); rc=$?
-}
-# check DESC EXPECTATION(bash condition over $out/$rc) CMD...
-check() {
-  local desc=$1 cond=$2; shift 2
-  run "$@"
-  if eval "$cond"; then pass "$desc: $cmd"; else fail "$desc: $cmd" "$cond"; fi
 }
 R=(--runtime skiff --network none)
 cgroup_file() { # cgroup_file PID CONTROLLER FILE -> host path of FILE in PID's v1 cgroup
@@ -181,9 +168,7 @@ check "logs of a detached container" '[ "$out" = "logged" ]' sh -c "DOCKER_HOST=
 d rm -f lg >/dev/null 2>&1
 
 echo
-echo "runtime_docker: $npass passed, $nfail failed (runtime $runtime)"
-if [ $nfail -gt 0 ]; then
-  printf '  failed: %s\n' "${failed[@]}"
+if ! summary runtime_docker; then
   echo "  dockerd log tail ($dir/dockerd.log):"; grep -iE 'error|level=warn' "$dir/dockerd.log" | tail -15 | sed 's/^/    /'
   exit 1
 fi

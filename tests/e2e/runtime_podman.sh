@@ -50,23 +50,11 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-npass=0 nfail=0 failed=()
-pass() { npass=$((npass + 1)); echo "PASS  $1"; }
-fail() {
-  nfail=$((nfail + 1)); failed+=("$1"); echo "FAIL  $1"
-  echo "      expected: $2"
-  [ -n "${out-}" ] && printf '%s\n' "$out" | head -30 | sed 's/^/      | /'
-  echo "      (exit $rc)"
-}
+. "$src/tests/support/checks.sh"
 run() {
   cmd=$(printf '%q ' "$@"); cmd=${cmd% }; cmd=${cmd/#p /podman --runtime $runtime }
   [ "$1" = p ] && { shift; set -- "${P[@]}" "$@"; }
   out=$(timeout -k 5 120 "$@" 2>&1); rc=$?
-}
-check() {
-  local desc=$1 cond=$2; shift 2
-  run "$@"
-  if eval "$cond"; then pass "$desc: $cmd"; else fail "$desc: $cmd" "$cond"; fi
 }
 
 echo "runtime under test: $runtime ($("$runtime" --version 2>&1 | head -1))"
@@ -107,6 +95,5 @@ check "stopped, exit 137" '[ "$out" = "exited 137" ]' p inspect -f '{{.State.Sta
 check "rm" '[ $rc = 0 ]' p rm stubborn
 
 echo
-echo "runtime_podman: $npass passed, $nfail failed (runtime $runtime)"
-if [ $nfail -gt 0 ]; then printf '  failed: %s\n' "${failed[@]}"; exit 1; fi
+summary runtime_podman || exit 1
 exit 0
