@@ -93,13 +93,23 @@ RunStatus Runtime::ComputeStatus(const ContainerState& st) const {
 
 Result<ContainerState> Runtime::LoadExisting(const std::string& id) { return store_.Load(id); }
 
-Status Runtime::Create(const CreateOptions& o) {
-  std::string bundle = o.bundle.empty() ? "." : o.bundle;
+Result<Runtime::Bundle> Runtime::LoadBundle(const std::string& dir) {
+  Bundle b;
+  b.dir = dir.empty() ? "." : dir;
   char cwd[4096];
-  if (bundle[0] != '/' && ::getcwd(cwd, sizeof cwd)) bundle = JoinPath(cwd, bundle);
-  bundle = CleanPath(bundle);
-  Json config = SKIFF_TRY(ReadJsonFile(JoinPath(bundle, "config.json")));
-  Spec spec = SKIFF_TRY_CTX(LoadSpec(config, bundle), "config.json");
+  if (b.dir[0] != '/' && ::getcwd(cwd, sizeof cwd)) b.dir = JoinPath(cwd, b.dir);
+  b.dir = CleanPath(b.dir);
+  b.config = SKIFF_TRY(ReadJsonFile(JoinPath(b.dir, "config.json")));
+  b.spec = SKIFF_TRY_CTX(LoadSpec(b.config, b.dir), "config.json");
+  return b;
+}
+
+Status Runtime::Create(const CreateOptions& o) { return CreateFrom(o, SKIFF_TRY(LoadBundle(o.bundle))); }
+
+Status Runtime::CreateFrom(const CreateOptions& o, Bundle b) {
+  const std::string& bundle = b.dir;
+  const Json& config = b.config;
+  Spec& spec = b.spec;
   if (!spec.has_process) return Error(Errc::kInvalidArgument, "config.json: process: required");
   if (spec.process.terminal && o.console_socket.empty())
     return Error(Errc::kInvalidArgument, "config.json: process.terminal is true: --console-socket is required");
@@ -209,14 +219,9 @@ Status Runtime::Start(const std::string& id) {
 
 Result<int> Runtime::Run(const CreateOptions& o, bool detach, bool keep) {
   CreateOptions co = o;
+  Bundle bundle = SKIFF_TRY(LoadBundle(o.bundle));
   // Foreground with a terminal and no console socket: we are the other end of the pty.
-  bool terminal = false;
-  {
-    std::string bundle = o.bundle.empty() ? "." : o.bundle;
-    auto cfg = ReadJsonFile(JoinPath(bundle, "config.json"));
-    if (cfg.ok() && cfg->contains("process") && (*cfg)["process"].is_object())
-      terminal = (*cfg)["process"].value("terminal", false);
-  }
+  bool terminal = bundle.spec.has_process && bundle.spec.process.terminal;
   if (terminal && o.console_socket.empty() && detach)
     return Error(Errc::kInvalidArgument, "cannot allocate a tty for a detached container without --console-socket");
   if (!detach) ::prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
@@ -225,7 +230,7 @@ Result<int> Runtime::Run(const CreateOptions& o, bool detach, bool keep) {
     local.emplace(SKIFF_TRY(LocalConsole::Create()));
     co.console_socket = local->path();
   }
-  SKIFF_TRY(Create(co));
+  SKIFF_TRY(CreateFrom(co, std::move(bundle)));
   UniqueFd master;
   if (local) master = SKIFF_TRY(local->AcceptMaster());
   auto started = Start(o.id);

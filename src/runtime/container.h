@@ -55,6 +55,14 @@ class Runtime {
   RunStatus ComputeStatus(const ContainerState& st) const;
 
  private:
+  // A bundle read once: its absolute clean path, config.json as written, and the parsed spec.
+  struct Bundle {
+    std::string dir;
+    Json config;
+    Spec spec;
+  };
+  static Result<Bundle> LoadBundle(const std::string& dir);
+  Status CreateFrom(const CreateOptions& o, Bundle b);
   Result<ContainerState> LoadExisting(const std::string& id);
   Status Destroy(const ContainerState& st);
   Status KillAndWait(const ContainerState& st);
