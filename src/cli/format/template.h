@@ -1,0 +1,64 @@
+// Go's text/template, evaluated over JSON values (what Docker's `--format` and `inspect -f` accept).
+// A Template owns its parse tree (shared, immutable after Parse), so it is a cheap copyable value; Execute
+// is const and may run concurrently. Values behave like Go interface{} values decoded by encoding/json
+// (objects = map[string]interface{}, arrays = []interface{}), except that JSON integers stay integers, as
+// they are int fields in Docker's typed structs. Functions: Go's builtins plus Docker's cli/templates set
+// (json, split, join, title, lower, upper, pad, truncate); callers may add their own at Parse.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/error.h"
+#include "base/json.h"
+
+namespace skiff::cli::format {
+
+// Go's Option("missingkey=..."): what a missing object key yields. kDefault: Go's invalid value (prints
+// "<no value>"), kZero: the element type's zero value (nil for interface{} maps), kError: fails with
+// `map has no entry for key "X"` (Docker's raw-JSON fallback in `inspect -f` uses kError).
+enum class MissingKey { kDefault, kZero, kError };
+
+struct ExecOptions {
+  MissingKey missing_key = MissingKey::kDefault;
+  // Docker's HeaderFunctions (table headers): json, split, join, title, lower, upper, pad and truncate
+  // return their first argument unchanged, so `{{upper .Names}}` renders the header text as-is.
+  bool header_functions = false;
+};
+
+// A user function: gets the evaluated arguments, returns a value or an error (reported by Execute as
+// `error calling NAME: MESSAGE`, as Go does).
+using Function = std::function<Result<Json>(const std::vector<Json>& args)>;
+using FuncMap = std::map<std::string, Function, std::less<>>;
+
+class Template {
+ public:
+  // Parses Go template text. Syntax errors: InvalidArgument with a Go-like message, e.g.
+  // `template: :1: unclosed action` / `template: :1: function "foo" not defined`.
+  static Result<Template> Parse(std::string_view text);
+  // Same, with extra functions (they shadow builtins of the same name, as Go's Funcs does).
+  static Result<Template> Parse(std::string_view text, const FuncMap& funcs);
+
+  // Executes with `.` = data. Runtime errors: InvalidArgument (`template: :1:2: executing "" at <.x.y>: ...`).
+  Result<std::string> Execute(const Json& data) const;
+  Result<std::string> Execute(const Json& data, const ExecOptions& options) const;
+
+  struct Impl;  // parse tree and function table (template.cc)
+
+ private:
+  explicit Template(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
+  std::shared_ptr<const Impl> impl_;
+};
+
+// Go's fmt "%v" of an interface{} holding this JSON value: strings as-is, integers, float64 as Go prints
+// them (1.5, 1e+06, 100), true/false, null -> "<nil>", arrays "[a b]", objects "map[a:1 b:2]" (sorted).
+std::string GoPrint(const Json& value);
+// Go's encoding/json Marshal of the value (compact, keys sorted, <>& escaped as \u003c...), as Docker's
+// `json` template function prints it (without a trailing newline).
+std::string GoJson(const Json& value);
+
+}  // namespace skiff::cli::format
