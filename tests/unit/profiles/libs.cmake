@@ -1,0 +1,1 @@
+set(TEST_LIBS skiff_daemon_profiles skiff_sys skiff_base)
