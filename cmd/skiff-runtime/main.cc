@@ -349,7 +349,14 @@ Result<int> Dispatch(skiff::runtime::Runtime& rt, const std::string& cmd, const 
 
 }  // namespace
 
+namespace skiff::init {
+int InitMain(int argc, char** argv);  // init.cc: the `--init` process (tini's command line)
+}
+
 int main(int argc, char** argv) {
+  // Bind-mounted into a container as /sbin/docker-init, or called as `skiff-runtime init ...`: be its init.
+  if (argc > 0 && skiff::Basename(argv[0]) == "docker-init") return skiff::init::InitMain(argc, argv);
+  if (argc > 1 && std::string(argv[1]) == "init") return skiff::init::InitMain(argc - 1, argv + 1);
   std::vector<std::string> args(argv, argv + argc);
   auto gf = Flags::Parse(args, 1,
                          {{"root", 0, true},        {"log", 'l', true},   {"log-format", 0, true},
