@@ -13,6 +13,7 @@
 #include <linux/sched.h>
 #include <sys/socket.h>
 
+#include "base/log.h"
 #include "daemon/profiles/seccomp.h"
 
 namespace skiff::daemon::profiles {
@@ -270,8 +271,11 @@ Json DefaultSeccomp(const std::vector<std::string>& caps) { return DefaultSeccom
 
 Json DefaultSeccomp(const std::vector<std::string>& caps, const SeccompHost& host) {
   // The profile is built here, so a conversion error is a bug in the tables above (unit tests cover it).
+  // Fail closed: a profile that refuses every syscall, so the container cannot start unconfined.
   auto r = SeccompFromDockerProfile(DefaultDockerSeccompProfile(), caps, host);
-  return r.ok() ? std::move(r).value() : Json(nullptr);
+  if (r.ok()) return std::move(r).value();
+  log::Err("default seccomp profile: {}", r.error().message());
+  return Json{{"defaultAction", "SCMP_ACT_ERRNO"}, {"defaultErrnoRet", 1}};
 }
 
 }  // namespace skiff::daemon::profiles

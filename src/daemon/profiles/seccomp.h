@@ -33,6 +33,8 @@ Json DefaultDockerSeccompProfile();
 // action EPERM, an allowlist of the syscalls ordinary programs use, more syscalls for the capabilities the
 // container holds (mount with CAP_SYS_ADMIN, ptrace helpers with CAP_SYS_PTRACE, ...), clone without
 // namespace flags and clone3 failing with ENOSYS (so libc falls back to clone) unless CAP_SYS_ADMIN.
+// Never null: should the built-in tables ever fail to convert, it logs and returns a deny-everything
+// profile (fail closed).
 Json DefaultSeccomp(const std::vector<std::string>& caps);
 Json DefaultSeccomp(const std::vector<std::string>& caps, const SeccompHost& host);
 
