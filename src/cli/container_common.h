@@ -1,0 +1,37 @@
+// Helpers several container/image commands share: inspecting a container, pulling an image with docker's
+// progress output, creating a container the way docker's createContainer does (cidfile, pull policy,
+// "Unable to find image" + pull + retry, warnings), docker's exit-code mapping for start failures, and the
+// "errors joined by newline" convention of multi-target commands.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "base/json.h"
+#include "cli/command.h"
+#include "cli/run_config.h"
+
+namespace skiff::cli {
+
+// GET /containers/{id}/json; a 404 becomes "Error: No such container: <id>".
+Result<Json> InspectContainer(const Cli& cli, const std::string& id);
+
+// POST /images/create?fromImage=...&tag=... rendering the progress stream to out_fd.
+Status PullImage(const Cli& cli, const std::string& image, const std::string& platform, int out_fd);
+
+// docker's createContainer: returns the new container's ID.
+Result<std::string> CreateContainer(const Cli& cli, const CreateRequest& req, const std::string& pull_policy,
+                                    const std::string& cidfile);
+
+// docker's runStartContainerErr: 127 for "not found" errors, 126 for permission errors, else 125.
+int StartErrorExitCode(const std::string& message);
+
+// Runs op on each name; prints the name on success, collects error texts; returns the joined errors.
+Result<int> ForEachContainer(const Cli& cli, const std::vector<std::string>& names,
+                             const std::function<Status(const std::string&)>& op);
+
+// Collects messages and returns Error(joined) or 0.
+Result<int> JoinedErrors(const std::vector<std::string>& errs);
+
+}  // namespace skiff::cli
