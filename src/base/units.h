@@ -20,11 +20,31 @@ inline constexpr int64_t kKiB = 1024, kMiB = 1024 * kKiB, kGiB = 1024 * kMiB, kT
 std::string HumanSize(double bytes);                             // HumanSizeWithPrecision(bytes, 4)
 std::string HumanSizeWithPrecision(double bytes, int precision); // "%.*g%s" decimal: B kB MB GB TB PB EB ZB YB
 std::string BytesSize(double bytes);                             // binary: "%.4g%s" B KiB MiB GiB ...
-// go-units' CustomSize: divides size by base until below it, then Sprintf(format, size, unit). `format`
-// takes a Go/printf float verb then a %s: "%.4g%s", "%.*g%s" is not accepted (use HumanSizeWithPrecision).
+// go-units' CustomSize: divides size by base until below it, then Go's Sprintf(format, size, unit). `format`
+// holds Go verbs for a float then a string ("%.4g%s", "%.2f %s", "%7.3f%s"); `*` widths are not taken.
 std::string CustomSize(const char* format, double size, double base, const std::vector<std::string>& units);
-// Go's %.<precision>g of a float64 (shortest-form rules identical to Go's strconv 'g' with precision).
+// Go's strconv.FormatFloat(v, fmt, prec, 64) for fmt 'e', 'E', 'f', 'g', 'G' (prec < 0: the shortest
+// representation that reads back exactly), digit for digit: "1e+06", "1.5", "100", "NaN", "+Inf".
+std::string FormatFloat(double v, char fmt, int prec);
+// Go's fmt flags and width/precision for one verb (fmt's fmtFlags).
+struct FmtFlags {
+  bool minus = false, plus = false, sharp = false, space = false, zero = false;
+  bool wid_present = false, prec_present = false;
+  int wid = 0, prec = 0;
+};
+// Go's fmt of a float64 operand (fmt.Sprintf("%<flags>v", f)) for verbs v g G e E f F: sign, '#', zero and
+// width padding as Go does. Returns "" for other verbs (the caller reports Go's %!verb(float64=...)).
+std::string FormatFloatVerb(double v, char verb, const FmtFlags& flags);
+// Go's %.<precision>g of a float64 (= FormatFloat(v, 'g', precision); negative precision: shortest).
 std::string FormatG(double v, int precision);
+
+// Go's strconv.ParseFloat(s, 64): decimal or hexadecimal literals, '_' separators, inf/nan. Errors are Go's
+// ("strconv.ParseFloat: parsing \"x\": invalid syntax"; overflow: "value out of range").
+Result<double> ParseFloat(std::string_view s);
+// Go's strconv.ParseUint(s, 0, 64) / ParseInt(s, 0, 64): the base from the prefix (0x, 0o, 0b, a leading 0
+// is octal), '_' separators; false on bad syntax or overflow.
+bool ParseUintBase0(std::string_view s, uint64_t* out);
+bool ParseIntBase0(std::string_view s, int64_t* out);
 
 Result<int64_t> FromHumanSize(std::string_view s);   // "10m" "1.5GB" -> bytes, decimal
 Result<int64_t> RAMInBytes(std::string_view s);      // "6m" "1g" "512k" -> binary (what --memory uses)

@@ -46,6 +46,9 @@ class Template {
   // Executes with `.` = data. Runtime errors: InvalidArgument (`template: :1:2: executing "" at <.x.y>: ...`).
   Result<std::string> Execute(const Json& data) const;
   Result<std::string> Execute(const Json& data, const ExecOptions& options) const;
+  // As Go's Execute into a writer: output produced before an error stays in *out (Docker prints a table
+  // header that way, ignoring the error).
+  Status ExecutePartial(const Json& data, const ExecOptions& options, std::string* out) const;
 
   struct Impl;  // parse tree and function table (template.cc)
 
@@ -57,8 +60,9 @@ class Template {
 // Go's fmt "%v" of an interface{} holding this JSON value: strings as-is, integers, float64 as Go prints
 // them (1.5, 1e+06, 100), true/false, null -> "<nil>", arrays "[a b]", objects "map[a:1 b:2]" (sorted).
 std::string GoPrint(const Json& value);
-// Go's encoding/json Marshal of the value (compact, keys sorted, <>& escaped as \u003c...), as Docker's
-// `json` template function prints it (without a trailing newline).
-std::string GoJson(const Json& value);
+// Go's encoding/json of the value (compact, keys sorted, Go's number and string escaping, no trailing
+// newline). escape_html: <, > and & as \u003c \u003e \u0026 (json.Marshal); Docker's `json` template
+// function turns that off (SetEscapeHTML(false)), which is the default here.
+std::string GoJson(const Json& value, bool escape_html = false);
 
 }  // namespace skiff::cli::format
