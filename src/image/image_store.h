@@ -73,6 +73,20 @@ struct ImportOptions {
   std::string os = "linux", architecture = "amd64";
 };
 
+// `docker commit`: a container's overlay upper dir becomes a layer on top of its image (ImageStore::Commit).
+// The daemon merges the container's Config, --change and the request's Config into `config` beforehand.
+struct CommitOptions {
+  std::string container_id;  // recorded as "container"
+  std::string upper_dir;     // the container's overlay upper dir (whiteouts, opaque dirs): the new layer
+  Digest parent;             // the container's image; empty for a container made from no image
+  Json container_config;     // the container's Config (Docker JSON): "container_config", and the base of
+                             // "config" (fields RunConfig does not model, such as Hostname, stay as they are)
+  RunConfig config;          // the new image's config
+  std::string author, comment;  // -a, -m
+  std::string created_by;    // history text; empty: the container's Cmd joined with spaces, as Docker
+  std::string tag;           // optional repository[:tag]
+};
+
 class ImageStore {
  public:
   static Result<std::unique_ptr<ImageStore>> Open(const std::string& root);
@@ -119,6 +133,13 @@ class ImageStore {
   Status RemoveContainerSnapshot(const std::string& container_id);
   // `docker export`: the container's flat filesystem as a tar.
   Status ExportContainer(const std::string& container_id, storage::ByteWriter& out);
+  // `docker commit`: writes the upper dir as a layer tar (blob) while extracting it as a layer dir, then
+  // records an image whose config is the parent's plus that layer, a history entry and o's fields, with
+  // "parent" = the parent image ID. An upper dir with nothing in it (the empty tar) adds no layer and an
+  // "empty_layer" history entry, as Docker. Returns the new image ID (sha256 of the config bytes).
+  Result<Digest> Commit(const CommitOptions& o);
+  // Every container ID that holds a reference (the daemon removes those it has no record of).
+  Result<std::vector<std::string>> ListContainerReferences();
 
   ContentStore& content() { return *cs_; }
   storage::Snapshotter& snapshots() { return *snaps_; }

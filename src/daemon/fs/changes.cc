@@ -62,7 +62,8 @@ class Differ {
     return out;
   }
   // Changes below the upper directory `fd` (container path `path`, layer-relative `rel`), given the layers
-  // in which it is a visible lower directory (top-most first) and whether it is opaque in the upper dir.
+  // in which it is a visible lower directory (top-most first) and whether it hides them (it, or a directory
+  // above it, is opaque in the upper dir).
   Result<std::vector<Change>> Dir(int fd, const std::string& path, const std::string& rel,
                                   const std::vector<int>& lower, bool opaque) const;
 
@@ -189,8 +190,9 @@ Result<std::vector<Change>> Differ::Dir(int fd, const std::string& path, const s
     if (S_ISDIR(ust.st_mode)) {
       UniqueFd cfd(::openat(fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
       if (cfd) {
+        // Below an opaque directory nothing of the lower layers shows, opaque mark or not.
         char v[4];
-        bool copaque = ::fgetxattr(cfd.get(), kOpaque, v, sizeof v) == 1 && v[0] == 'y';
+        bool copaque = opaque || (::fgetxattr(cfd.get(), kOpaque, v, sizeof v) == 1 && v[0] == 'y');
         std::vector<int> clower = le.found && S_ISDIR(le.st.st_mode) ? le.dirs : std::vector<int>{};
         sub = SKIFF_TRY(Dir(cfd.get(), child, crel, clower, copaque));
       } else if (errno != ENOENT && errno != ENOTDIR && errno != ELOOP) {

@@ -111,6 +111,10 @@ TEST_F(ChangesTest, OpaqueDirectories) {
   ASSERT_EQ(::setxattr((up_ + "/m").c_str(), "trusted.overlay.opaque", "y", 1, 0), 0);
   Put(up_ + "/m/x", "new x");
   EXPECT_EQ(Run(), (std::vector<std::string>{"C /m", "D /m/keep", "D /m/n", "C /m/x"}));
+  // mkdir -p /m/n in the opaque /m: /m/n has no mark of its own, yet nothing of the lower /m/n shows.
+  ASSERT_TRUE(MkdirAll(up_ + "/m/n").ok());
+  Put(up_ + "/m/n/g", "g");
+  EXPECT_EQ(Run(), (std::vector<std::string>{"C /m", "D /m/keep", "C /m/n", "D /m/n/f3", "A /m/n/g", "C /m/x"}));
   // An opaque dir in a lower layer hides the layers below it.
   Put(l2_ + "/o/old", "o");
   ASSERT_TRUE(MkdirAll(l1_ + "/o").ok());

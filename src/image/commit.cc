@@ -1,0 +1,147 @@
+// ImageStore::Commit: `docker commit`. One pass over the container's upper dir: a thread writes it as a
+// layer tar (overlay whiteouts -> .wh. entries) into a queue, from which IngestLayer stores the blob and
+// extracts the layer dir in parallel. Files first (blob, layer dir, config), rows last, as every transfer.
+#include <time.h>
+
+#include <thread>
+
+#include "image/image_store.h"
+#include "image/ingest.h"
+#include "storage/tar_write.h"
+
+namespace skiff::image {
+namespace {
+
+// The diff ID of a tar with no entries (two zero blocks): Docker's layer.DigestSHA256EmptyTar.
+constexpr char kEmptyTar[] = "5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef";
+
+// A ByteWriter into a ChunkQueue, in chunks of about 1 MiB.
+class QueueWriter : public storage::ByteWriter {
+ public:
+  explicit QueueWriter(storage::ChunkQueue& q) : q_(q) {}
+  Status Write(const char* data, size_t n) override {
+    buf_.append(data, n);
+    return buf_.size() >= (1 << 20) ? Flush() : Ok();
+  }
+  Status Flush() {
+    if (buf_.empty()) return Ok();
+    if (!q_.Push(std::move(buf_))) return Error(Errc::kCancelled, "layer writer: the reader stopped");
+    buf_.clear();
+    return Ok();
+  }
+
+ private:
+  storage::ChunkQueue& q_;
+  std::string buf_;
+};
+
+Result<IngestedLayer> IngestUpper(const std::string& upper, ContentStore& cs, storage::Snapshotter& snaps) {
+  storage::ChunkQueue queue(16 << 20);
+  std::thread producer([&] {
+    QueueWriter w(queue);
+    auto r = storage::WriteTree(upper, storage::TreeMode::kOverlayDiff, w);
+    Status st = r.ok() ? w.Flush() : Status(std::move(r).error());
+    if (st.ok())
+      queue.Close();
+    else
+      queue.Fail(st.error());
+  });
+  auto layer = IngestLayer(queue, cs, snaps);
+  queue.Abandon();  // unblocks the producer when the ingest stopped early
+  producer.join();
+  return layer;
+}
+
+std::string Now() {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return FormatTime(ts.tv_sec, ts.tv_nsec);
+}
+
+// strings.Join(container_config.Cmd, " ")
+std::string CmdText(const Json& cc) {
+  std::string out;
+  if (!cc.is_object() || !cc.contains("Cmd") || !cc["Cmd"].is_array()) return out;
+  for (const auto& a : cc["Cmd"]) {
+    if (!a.is_string()) continue;
+    if (!out.empty()) out += ' ';
+    out += a.get<std::string>();
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<Digest> ImageStore::Commit(const CommitOptions& o) {
+  std::string what = "commit " + (o.container_id.empty() ? o.upper_dir : o.container_id);
+  std::optional<Reference> tag;
+  if (!o.tag.empty()) {
+    tag = SKIFF_TRY_CTX(ParseReference(o.tag), what);
+    if (tag->digest) return Error(Errc::kInvalidArgument, "refusing to create a tag with a digest reference");
+  }
+  std::shared_lock gc(gc_mu_);
+  std::optional<ImageConfig> parent;
+  std::vector<LayerRow> layers;
+  if (!o.parent.empty()) {
+    parent = SKIFF_TRY_CTX(Config(o.parent), what);
+    layers = SKIFF_TRY(ImageLayers(o.parent));
+    if (layers.size() != parent->diff_ids.size())
+      return Error(Errc::kDataLoss, what + ": image " + o.parent.str() + " has " + std::to_string(layers.size()) +
+                                        " layer rows for " + std::to_string(parent->diff_ids.size()) + " diff IDs");
+  }
+  IngestedLayer layer = SKIFF_TRY_CTX(IngestUpper(o.upper_dir, *cs_, *snaps_), what);
+  // Nothing changed: no layer (the blob written meanwhile is garbage-collected unless another uses it).
+  bool empty = layer.diff_id.hex() == kEmptyTar;
+
+  const Json none = Json::object();
+  const Json& pj = parent ? parent->json : none;
+  const Json cc = o.container_config.is_object() ? o.container_config : Json::object();
+  auto str = [&](const char* k, const char* dflt) {
+    return pj.contains(k) && pj[k].is_string() && !pj[k].get<std::string>().empty() ? pj[k].get<std::string>()
+                                                                                      : std::string(dflt);
+  };
+  std::string now = Now();
+  Json cfg = Json::object();
+  cfg["architecture"] = str("architecture", "amd64");
+  cfg["os"] = str("os", "linux");
+  for (const char* k : {"variant", "os.version", "os.features"})
+    if (pj.contains(k)) cfg[k] = pj[k];
+  if (!o.author.empty()) cfg["author"] = o.author;
+  // Docker keeps -m in the history only and shows it from there; the top-level field makes Inspect show it.
+  if (!o.comment.empty()) cfg["comment"] = o.comment;
+  cfg["config"] = o.config.ToJson(cc);
+  cfg["container"] = o.container_id;
+  cfg["container_config"] = cc;
+  cfg["created"] = now;
+  // Docker records the parent in its image metadata; Skiff's one place is the config.
+  if (!o.parent.empty()) cfg["parent"] = o.parent.str();
+  Json history = pj.contains("history") && pj["history"].is_array() ? pj["history"] : Json::array();
+  Json h = {{"created", now}};
+  if (!o.author.empty()) h["author"] = o.author;
+  std::string created_by = o.created_by.empty() ? CmdText(cc) : o.created_by;
+  if (!created_by.empty()) h["created_by"] = created_by;
+  if (!o.comment.empty()) h["comment"] = o.comment;
+  if (empty) h["empty_layer"] = true;
+  history.push_back(h);
+  cfg["history"] = history;
+  Json diff_ids = Json::array();
+  if (parent)
+    for (const auto& d : parent->diff_ids) diff_ids.push_back(d.str());
+  if (!empty) diff_ids.push_back(layer.diff_id.str());
+  cfg["rootfs"] = {{"type", "layers"}, {"diff_ids", diff_ids}};
+
+  ImageConfig config = SKIFF_TRY_CTX(ParseImageConfig(SerializeConfig(cfg)), what);
+  SKIFF_TRY(cs_->Put(config.raw, config.Id()));
+  if (!empty) {
+    LayerRow row{layer.diff_id, layer.blob, LayerMediaType(layer.compression), layer.blob_size, layer.tar_size, layer.size};
+    if (auto existing = SKIFF_TRY(FindLayer(layer.diff_id)); existing) row = *existing;
+    SKIFF_TRY(snaps_->CommitLayer(std::move(*layer.staging), layer.diff_id));
+    layers.push_back(row);
+  }
+  std::vector<Reference> tags;
+  if (tag) tags.push_back(*tag);
+  SKIFF_TRY(CommitImage(config, layers, tags));
+  return config.Id();
+}
+
+}  // namespace skiff::image
