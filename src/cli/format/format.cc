@@ -21,6 +21,17 @@ std::string ReplaceEscapes(std::string_view s) {
   return out;
 }
 
+// Docker's SubHeaderContext.Label: the label name's last dot-separated part, '-' and '_' as spaces.
+Result<Json> HeaderLabel(const Json& /*self*/, const std::vector<std::string>& args) {
+  std::string name = args[0];
+  size_t dot = name.rfind('.');
+  std::string h = dot == std::string::npos ? name : name.substr(dot + 1);
+  for (char& c : h) {
+    if (c == '-' || c == '_') c = ' ';
+  }
+  return Json(h);
+}
+
 }  // namespace
 
 FormatSpec ParseFormat(std::string_view flag_value) {
@@ -51,8 +62,16 @@ Result<std::string> RenderRows(const FormatSpec& f, const Json& header, const st
 Result<std::string> RenderRows(const FormatSpec& f, const Template& tmpl, const Json& header,
                                const std::vector<Json>& rows) {
   std::string body;
+  if (f.json_all) {
+    for (const Json& row : rows) body += GoJson(row, true) + "\n";
+    return body;
+  }
+  ExecOptions row_opts;
+  row_opts.root_type = f.context_type;
+  row_opts.root_methods = f.methods;
+  row_opts.root_json_escapes_html = true;
   for (const Json& row : rows) {
-    body += SKIFF_TRY(tmpl.Execute(row));
+    body += SKIFF_TRY(tmpl.Execute(row, row_opts));
     body.push_back('\n');
   }
   if (!f.table) return body;
@@ -61,6 +80,7 @@ Result<std::string> RenderRows(const FormatSpec& f, const Template& tmpl, const 
   std::string head;
   ExecOptions opts;
   opts.header_functions = true;
+  opts.root_methods.emplace("Label", Method{1, HeaderLabel});
   (void)tmpl.ExecutePartial(header, opts, &head);
   TabWriter tw(10, 1, 3, ' ', 0);
   tw.Write(head);
@@ -71,8 +91,11 @@ Result<std::string> RenderRows(const FormatSpec& f, const Template& tmpl, const 
 
 Result<std::string> RenderInspect(const Template& tmpl, const std::vector<Json>& elements) {
   std::string out;
+  // Docker executes on its typed struct first (a field it lacks is an error there), then on the raw JSON.
+  ExecOptions typed;
+  typed.root_type = "struct";
   for (const Json& e : elements) {
-    auto r = tmpl.Execute(e);
+    auto r = tmpl.Execute(e, typed);
     if (!r.ok()) {
       // Docker retries on the raw JSON with missingkey=error and reports that error.
       ExecOptions strict;

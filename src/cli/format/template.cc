@@ -28,7 +28,9 @@ class Exec {
  public:
   Exec(const Template::Impl& t, const ExecOptions& opt, std::string* out) : t_(t), opt_(opt), out_(out) {}
 
-  Status Run(const Value& data) {
+  Status Run(const Json& json) {
+    root_ = &json;
+    Value data = json.is_null() ? Value() : Value::Ref(json);
     const Tree* main = Lookup("");
     vars_.push_back({"$", data});
     if (main == nullptr || !main->root) return Errorf(fmt::format("{} is an incomplete or empty template", GoQuote("")));
@@ -163,6 +165,7 @@ class Exec {
     sub.depth_ = depth_ + 1;
     sub.name_ = t->name;
     sub.node_ = node_;
+    sub.root_ = root_;
     sub.vars_.push_back({"$", new_dot});
     SKIFF_TRY(sub.Walk(new_dot, tmpl->root.get()));
     return Flow::kNormal;
@@ -200,7 +203,7 @@ class Exec {
         SKIFF_TRY(NotAFunction(cmd->args, final));
         return EvalPipeline(dot, static_cast<const PipeNode*>(first));
       case NodeType::kVariable:
-        return EvalVariableNode(static_cast<const VariableNode*>(first), cmd->args, final);
+        return EvalVariableNode(dot, static_cast<const VariableNode*>(first), cmd->args, final);
       default: break;
     }
     At(first);
@@ -233,7 +236,7 @@ class Exec {
   Result<Value> EvalFieldNode(const Value& dot, const FieldNode* field, const std::vector<NodePtr>& args,
                               const Final& final) {
     At(field);
-    return EvalFieldChain(dot, field->ident, 0, args, final);
+    return EvalFieldChain(dot, dot, field, field->ident, 0, args, final);
   }
 
   Result<Value> EvalChainNode(const Value& dot, const ChainNode* chain, const std::vector<NodePtr>& args,
@@ -243,30 +246,52 @@ class Exec {
       return Errorf("indirection through explicit nil in " + chain->String());
     }
     Value pipe = SKIFF_TRY(EvalArg(dot, std::nullopt, chain->node.get()));
-    return EvalFieldChain(pipe, chain->field, 0, args, final);
+    return EvalFieldChain(dot, pipe, chain, chain->field, 0, args, final);
   }
 
-  Result<Value> EvalVariableNode(const VariableNode* var, const std::vector<NodePtr>& args, const Final& final) {
+  Result<Value> EvalVariableNode(const Value& dot, const VariableNode* var, const std::vector<NodePtr>& args,
+                                 const Final& final) {
     At(var);
     Value value = SKIFF_TRY(VarValue(var->ident[0]));
     if (var->ident.size() == 1) {
       SKIFF_TRY(NotAFunction(args, final));
       return value;
     }
-    return EvalFieldChain(value, var->ident, 1, args, final);
+    return EvalFieldChain(dot, value, var, var->ident, 1, args, final);
   }
 
-  // Fields ident[from..] of receiver (methods do not exist on JSON values, so dot and node are not needed).
-  Result<Value> EvalFieldChain(Value receiver, const std::vector<std::string>& ident, size_t from,
+  // Fields ident[from..] of receiver.
+  Result<Value> EvalFieldChain(const Value& dot, Value receiver, const Node* node,
+                               const std::vector<std::string>& ident, size_t from,
                                const std::vector<NodePtr>& args, const Final& final) {
     static const std::vector<NodePtr> kNoArgs;
     size_t n = ident.size();
-    for (size_t i = from; i + 1 < n; ++i) receiver = SKIFF_TRY(EvalField(ident[i], kNoArgs, std::nullopt, receiver));
-    return EvalField(ident[n - 1], args, final, receiver);
+    for (size_t i = from; i + 1 < n; ++i) {
+      receiver = SKIFF_TRY(EvalField(dot, ident[i], node, kNoArgs, std::nullopt, receiver));
+    }
+    return EvalField(dot, ident[n - 1], node, args, final, receiver);
   }
 
-  Result<Value> EvalField(const std::string& name, const std::vector<NodePtr>& args, const Final& final,
-                          const Value& receiver) {
+  bool IsRoot(const Value& v) const { return v.valid() && &v.json() == root_; }
+
+  Result<Value> EvalField(const Value& dot, const std::string& name, const Node* node,
+                          const std::vector<NodePtr>& args, const Final& final, const Value& receiver) {
+    // The root's methods (Docker's formatter contexts: {{.Label "x"}}).
+    if (IsRoot(receiver)) {
+      if (auto it = opt_.root_methods.find(name); it != opt_.root_methods.end()) {
+        const Method& m = it->second;
+        Func f;
+        f.params.assign(static_cast<size_t>(m.num_args), Param::kString);
+        const Json* self = root_;
+        f.call = [&m, self](std::vector<Value>& argv) -> Result<Value> {
+          std::vector<std::string> strs;
+          for (const Value& a : argv) strs.push_back(a.AsString());
+          Json r = SKIFF_TRY(m.call(*self, strs));
+          return Value::Own(std::move(r));
+        };
+        return EvalCall(dot, f, node, name, &args, final);
+      }
+    }
     if (!receiver.valid()) {
       if (opt_.missing_key == MissingKey::kError) return Errorf(fmt::format("nil data; no entry for key {}", GoQuote(name)));
       return Value();
@@ -275,6 +300,18 @@ class Exec {
     if (receiver.kind() == Kind::kNil) return Errorf(fmt::format("nil pointer evaluating {}.{}", typ, name));
     Value r = receiver.Unwrapped();
     bool has_args = args.size() > 1 || final.has_value();
+    // Typed data: the root and every object that is not a string map stand for Go structs (formatter
+    // contexts, whose fields are methods without arguments).
+    bool is_struct = !opt_.root_type.empty() && (IsRoot(receiver) || r.kind() == Kind::kMap);
+    if (is_struct) {
+      if (r.json().find(name) == r.json().end()) {
+        return Errorf(fmt::format("can't evaluate field {} in type {}", name, IsRoot(receiver) ? opt_.root_type : "struct"));
+      }
+      if (has_args) {
+        return Errorf(fmt::format("wrong number of args for {}: want 0 got {}", name,
+                                  (args.empty() ? 0 : args.size() - 1) + (final ? 1 : 0)));
+      }
+    }
     if (r.IsMap()) {
       if (has_args) return Errorf(name + " is not a method but has arguments");
       Value result = r.MapIndex(name);
@@ -351,6 +388,9 @@ class Exec {
       Value content = argv[k].Unwrapped();
       argv[k] = content.valid() ? content : Value::Nil();
     }
+    if (opt_.root_json_escapes_html && &fn == LookupDocker("json", false) && IsRoot(argv[0])) {
+      return Value::String(GoJsonEncode(*root_, true));  // the context's MarshalJSON is json.Marshal
+    }
     auto result = fn.call(argv);
     if (!result.ok()) {
       At(node);
@@ -405,7 +445,7 @@ class Exec {
       }
       case NodeType::kVariable: {
         static const std::vector<NodePtr> kNone;
-        Value v = SKIFF_TRY(EvalVariableNode(static_cast<const VariableNode*>(n), kNone, std::nullopt));
+        Value v = SKIFF_TRY(EvalVariableNode(dot, static_cast<const VariableNode*>(n), kNone, std::nullopt));
         return ValidateType(v, typ);
       }
       case NodeType::kPipe: {
@@ -462,6 +502,7 @@ class Exec {
   const Node* node_ = nullptr;
   std::vector<Variable> vars_;
   std::string name_;  // the executing template's name
+  const Json* root_ = nullptr;  // the data Execute was given
   int depth_ = 0;
 };
 
@@ -520,7 +561,7 @@ Result<std::string> Template::Execute(const Json& data, const ExecOptions& optio
 Status Template::ExecutePartial(const Json& data, const ExecOptions& options, std::string* out) const {
   try {
     Exec exec(*impl_, options, out);
-    return exec.Run(data.is_null() ? Value() : Value::Ref(data));
+    return exec.Run(data);
   } catch (const std::exception& e) {  // nlohmann type errors would be a bug here; never let them escape
     return Error(Errc::kInternal, std::string("template: execute: ") + e.what());
   }

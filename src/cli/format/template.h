@@ -23,11 +23,26 @@ namespace skiff::cli::format {
 // `map has no entry for key "X"` (Docker's raw-JSON fallback in `inspect -f` uses kError).
 enum class MissingKey { kDefault, kZero, kError };
 
+// A method of the data root with string parameters. Docker's formatter contexts have such methods
+// ({{.Label "com.example"}}); `self` is the root JSON.
+struct Method {
+  int num_args = 0;
+  std::function<Result<Json>(const Json& self, const std::vector<std::string>& args)> call;
+};
+
 struct ExecOptions {
   MissingKey missing_key = MissingKey::kDefault;
   // Docker's HeaderFunctions (table headers): json, split, join, title, lower, upper, pad and truncate
   // return their first argument unchanged, so `{{upper .Names}}` renders the header text as-is.
   bool header_functions = false;
+  // Non-empty: the data is Docker's typed value, the root of this Go type ("*formatter.ContainerContext"):
+  // the root and every object that is not a string map (map[string]string) act as Go structs, so a field
+  // missing from one fails with "can't evaluate field X in type T", and arguments to one fail with "wrong
+  // number of args" (formatter contexts' fields are methods).
+  std::string root_type;
+  std::map<std::string, Method, std::less<>> root_methods;
+  // {{json .}} of the root escapes <, >, & (Docker's list contexts marshal themselves with json.Marshal).
+  bool root_json_escapes_html = false;
 };
 
 // A user function: gets the evaluated arguments, returns a value or an error (reported by Execute as
