@@ -83,6 +83,12 @@ std::string QueryEscape(std::string_view s) {
   return out;
 }
 
+std::string FiltersJson(const std::vector<std::pair<std::string, std::string>>& filters) {
+  Json j = Json::object();
+  for (const auto& [k, v] : filters) j[k][v] = true;
+  return DumpJson(j);
+}
+
 std::string EscapePath(std::string_view s) {
   std::string out;
   for (unsigned char c : s) {

@@ -34,6 +34,8 @@ class Query {
 };
 
 std::string QueryEscape(std::string_view s);
+// docker's filters.Args as the "filters" query value: {"key":{"value":true}} (keys sorted).
+std::string FiltersJson(const std::vector<std::pair<std::string, std::string>>& filters);
 // Escapes a path like Go's url.URL.EscapedPath (keeps '/', ':', '@' and sub-delims).
 std::string EscapePath(std::string_view s);
 
