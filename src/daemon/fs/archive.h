@@ -4,12 +4,15 @@
 // in "/" or "/.". Archive streams a tar whose entries start with the path's base name ("/" -> "/bin/...",
 // "dir/." -> "./..."), with Docker's header conventions: mtimes in whole seconds, owner names from the
 // container's /etc/passwd and /etc/group, security.capability as the only xattr, hardlinks as links, and
-// mounts inside the tree included with their content. Extract unpacks a (possibly compressed) tar into a
-// directory of the container with Docker's Untar rules (no whiteout interpretation, tar owners kept,
-// "cannot overwrite" checks), where every entry is placed by resolving its parent inside the container
-// view, so symlinks in the container or earlier in the tar never lead outside it.
+// mounts inside the tree included with their content. (The one byte-level difference: Go also puts the
+// file type bits in the ustar mode field, libarchive only the permissions; tar tools show the same.)
+// Extract unpacks a (possibly compressed) tar into a directory of the container with Docker's Untar rules
+// (no whiteout interpretation, tar owners kept, "cannot overwrite" checks), where every entry is placed by
+// resolving its parent inside the container view, so symlinks in the container or earlier in the tar never
+// lead outside it.
 // Errors: kNotFound for a missing path (the daemon words "Could not find the file ... in container ...");
-// kInvalidArgument for "not a directory" cases and rejected entries; kPermissionDenied for read-only places.
+// kInvalidArgument for "not a directory" cases and rejected entries; kPermissionDenied for read-only places
+// (the codes the API reference gives: 404, 400, 403; Docker 20.10 itself answers 500 for all but 404).
 // Stateless functions; each call opens its own View.
 #pragma once
 

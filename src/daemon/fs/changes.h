@@ -10,7 +10,8 @@
 //      directory hidden by an opaque directory (rm -rf dir; mkdir dir).
 // A directory that was merely copied up (its mtime changed) is not a change. Docker lists the changes in
 // map order; these are sorted by path, component by component (a directory before what is in it).
-// Lower layers are only read; the upper dir is walked with O_NOFOLLOW, never following a symlink a running
+// A pure function over directories (nothing is kept between calls). Lower layers are only read; the upper
+// dir is walked with O_NOFOLLOW, never following a symlink a running
 // container may plant. The daemon passes its init layer (hosts, resolv.conf, mount points), if it keeps
 // one, as the top-most lower, as Docker does with its "-init" layer.
 #pragma once
