@@ -1,0 +1,18 @@
+// The Docker Engine API (v1.41 and older version prefixes) over a daemon::Daemon: every route of skiffd.
+// The router holds a reference to the daemon, which must outlive the server.
+#pragma once
+
+#include "daemon/daemon.h"
+#include "server/router.h"
+
+namespace skiff::server::api {
+
+Router BuildRouter(daemon::Daemon& d);
+
+// The route groups, one file each.
+void AddContainerRoutes(Router& r, daemon::Daemon& d);  // containers.cc
+void AddStreamRoutes(Router& r, daemon::Daemon& d);     // streams.cc: attach, logs, exec, archive, events
+void AddImageRoutes(Router& r, daemon::Daemon& d);      // images.cc
+void AddSystemRoutes(Router& r, daemon::Daemon& d);     // system.cc: info, version, df, volumes, networks
+
+}  // namespace skiff::server::api
