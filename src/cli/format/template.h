@@ -1,9 +1,12 @@
 // Go's text/template, evaluated over JSON values (what Docker's `--format` and `inspect -f` accept).
 // A Template owns its parse tree (shared, immutable after Parse), so it is a cheap copyable value; Execute
 // is const and may run concurrently. Values behave like Go interface{} values decoded by encoding/json
-// (objects = map[string]interface{}, arrays = []interface{}), except that JSON integers stay integers, as
-// they are int fields in Docker's typed structs. Functions: Go's builtins plus Docker's cli/templates set
-// (json, split, join, title, lower, upper, pad, truncate); callers may add their own at Parse.
+// (objects = map[string]interface{}, arrays = []interface{}), except where Docker's typed structs differ:
+// JSON integers stay int, arrays of strings are []string and objects of strings map[string]string (so
+// `index .Config.Labels "x"` of a missing label is "", as in Docker). Functions: Go's builtins plus
+// Docker's cli/templates set (json, split, join, title, lower, upper, pad, truncate); callers may add
+// their own at Parse. Not supported: complex constants (an error), %x/%X/%b of floats (%!x(float64=...)),
+// slicing past a slice's length, more than 1000 nested {{template}} calls (Go allows 100000).
 #pragma once
 
 #include <functional>
@@ -32,8 +35,8 @@ struct Method {
 
 struct ExecOptions {
   MissingKey missing_key = MissingKey::kDefault;
-  // Docker's HeaderFunctions (table headers): json, split, join, title, lower, upper, pad and truncate
-  // return their first argument unchanged, so `{{upper .Names}}` renders the header text as-is.
+  // Docker's HeaderFunctions (table headers): json, split, join, title, lower, upper and truncate return
+  // their first argument unchanged (pad still pads), so `{{upper .Names}}` renders the header as-is.
   bool header_functions = false;
   // Non-empty: the data is Docker's typed value, the root of this Go type ("*formatter.ContainerContext"):
   // the root and every object that is not a string map (map[string]string) act as Go structs, so a field

@@ -707,6 +707,21 @@ func templateCases() []tmplCase {
 		{`{{- /* c */ -}}`, `{}`, "", false},
 		{`{{-3}} {{- 3}} {{3 -}} {{- -3 -}}`, `{}`, "", false},
 		{`{{.a}}{{.a}}`, `{"a":"é"}`, "", false},
+		{`{{printf "%q|%+q|%q|%q|%x" .s .s .c .u .s}}`, `{"s":"tab\there\u0001\u00ad\u2028é😀","c":"\u007f","u":"\u00a0x"}`, "", false},
+		{`{{js .s}}|{{html .s}}|{{urlquery .s}}|{{json .s}}`, `{"s":"\u2028 \u00ad é\u0000<"}`, "", false},
+		{`{{printf "%c|%U|%#U|%q" 0x110000 0x1F600 0x7f 0xD800}}`, `{}`, "", false},
+		{`{{printf "%08.3f|%-08d|%+08d|%x|%X|% x" -3.14159 42 42 -255 "héllo" "ab"}}`, `{}`, "", false},
+		{`{{printf "%6.2v|%.3v|%10.4g|%-10.3e|" 3.14159 "abcdef" 123.456 0.00012345}}`, `{}`, "", false},
+		{`{{printf "%v %d %s" .m .m .m}}`, `{"m":{"k":"v","a":"b"}}`, "", false},
+		{`{{printf "%#v %T" .m .m}}`, `{"m":{"k":"v","a":"b"}}`, "", false},
+		{`{{title "ünïcode wörds"}}|{{upper "ǆ"}}|{{lower "ÀÖ"}}`, `{}`, "", false},
+		{`{{index .m "a"}}|{{index .m "zz"}}|{{len .m}}|{{range $k, $v := .m}}{{$k}}{{$v}}{{end}}`, `{"m":{"k":"v","a":"b"}}`, "", false},
+		{`{{.m.zz}}|{{.m.a}}`, `{"m":{"k":"v","a":"b"}}`, "zero", false},
+		{`{{.m.zz}}`, `{"m":{"k":"v"}}`, "error", false},
+		{`{{.m.k.x}}`, `{"m":{"k":"v"}}`, "", false},
+		{`{{eq .m .m}}`, `{"m":{"k":"v"}}`, "", false},
+		{`{{slice .m 0}}`, `{"m":{"k":"v"}}`, "", false},
+		{`{{.Label "x"}}`, `{"Label":"v"}`, "", false},
 	}
 	return cases
 }
