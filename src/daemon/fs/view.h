@@ -74,7 +74,7 @@ class View {
 
   ContainerView spec_;
   UniqueFd root_;
-  std::vector<std::string> dests_;  // cleaned destinations, same order as spec_->mounts
+  std::vector<std::string> dests_;  // cleaned destinations, same order as spec_.mounts
   std::vector<UniqueFd> sources_;   // invalid when the source could not be opened
   std::vector<int> source_errno_;
 };
