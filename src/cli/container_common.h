@@ -31,6 +31,9 @@ int StartErrorExitCode(const std::string& message);
 Result<int> ForEachContainer(const Cli& cli, const std::vector<std::string>& names,
                              const std::function<Status(const std::string&)>& op);
 
+// docker's command.PromptForConfirmation: prints "<message> [y/N] ", true when the answer line is y/Y.
+bool PromptForConfirmation(const Cli& cli, const std::string& message);
+
 // Collects messages and returns Error(joined) or 0.
 Result<int> JoinedErrors(const std::vector<std::string>& errs);
 
