@@ -341,6 +341,7 @@ void ProcessIo::DropClient(uint64_t id) {
   if (it == clients_.end()) return;
   loop_.Remove(it->second->token);
   clients_.erase(it);  // closes the connection
+  if (paused_) UpdatePause();  // it may have been the slow one
 }
 
 void ProcessIo::CloseClients(std::chrono::milliseconds grace) {

@@ -765,7 +765,7 @@ void Server::InitDrained() {
   }
   if (auto st = WriteFileAtomic(Path(proto::kExitFile), DumpJson(proto::ExitInfoToJson(e)) + "\n"); !st)
     log::Err("shim: {}", st.error().message());
-  init_.exit = e;
+  init_exit_ = e;  // published (State, Wait) once the runtime state is gone too
   uint64_t offset = FileSize(Path(proto::kRuntimeLog));
   auto pid = RunRuntime(RuntimeCmd({"delete", "--force", cfg_.id}), ChildStdio{});
   if (!pid.ok()) {
@@ -784,6 +784,7 @@ void Server::InitDrained() {
 void Server::InitDeleted() {
   CloseControl();
   finished_ = true;
+  init_.exit = init_exit_;
   AnswerWaiters(init_);
   init_.io->CloseClients(kClientGrace);
   exit_deadline_ = Clock::now() + kExitGrace;

@@ -147,6 +147,7 @@ class Server {
   bool log_failed_ = false;
 
   Proc init_;
+  ExitInfo init_exit_;  // from InitDrained until InitDeleted publishes it
   bool kill_all_on_exit_ = false;  // no own pid namespace: the init's exit does not end the others
   bool started_ = false;
   bool starting_ = false;

@@ -26,8 +26,12 @@ std::string Absolute(const std::string& p) {
 
 }  // namespace
 
-Result<Spawned> Spawn(const std::string& self_exe, const std::string& dir_in, const ShimConfig& cfg) {
+Result<Spawned> Spawn(const std::string& self_exe, const std::string& dir_in, const ShimConfig& cfg_in) {
   const std::string dir = Absolute(dir_in);
+  // The shim runs in "/": every path it gets is made absolute here, against the caller's directory.
+  ShimConfig cfg = cfg_in;
+  for (std::string* p : {&cfg.runtime, &cfg.runtime_root, &cfg.bundle, &cfg.log.path})
+    if (!p->empty()) *p = Absolute(*p);
   if (!IsDirectory(dir)) return Error(Errc::kNotFound, fmt::format("shim: state directory {} does not exist", dir));
   if (pid_t live = LiveShimPid(dir))
     return Error(Errc::kConflict, fmt::format("shim: a shim (pid {}) already serves {}", live, dir));

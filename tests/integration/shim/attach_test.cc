@@ -187,6 +187,22 @@ TEST_F(ShimTest, SlowClientPausesTheContainerAndLosesNothing) {
   EXPECT_EQ(e->exit_code, 0);
 }
 
+TEST_F(ShimTest, ASlowClientThatLeavesReleasesTheContainer) {
+  Box b = h().Make({"sh", "-c", "yes 0123456789abcdefghijklmnopqrstuvwxyz | head -c 4000000; echo done"});
+  ASSERT_TRUE(h().Spawn(b).ok());
+  auto [shim_end, mine] = StreamPair();
+  ASSERT_TRUE(Client(b.dir).Attach(shim_end.get(), "", AttachOptions{}).ok());
+  shim_end.reset();
+  ASSERT_TRUE(Client(b.dir).Start().ok());
+  std::this_thread::sleep_for(500ms);
+  EXPECT_TRUE(Client(b.dir).State()->init.running) << "held back by the client";
+  mine.reset();
+  auto e = Client(b.dir).Wait("");
+  ASSERT_TRUE(e.ok()) << e.error().message();
+  EXPECT_EQ(e->exit_code, 0);
+  EXPECT_NE(ReadText(b.LogPath()).find("done"), std::string::npos) << "the log got everything";
+}
+
 TEST_F(ShimTest, AClientThatGoesAwayIsDropped) {
   Box b = h().Make({"sh", "-c", "i=0; while [ $i -lt 50 ]; do echo tick $i; i=$((i+1)); sleep 0.02; done"});
   ASSERT_TRUE(h().Spawn(b).ok());

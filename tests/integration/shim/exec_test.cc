@@ -1,6 +1,7 @@
 // Exec processes: attached output and exit code, stdin, tty, detached, errors, ExecCapture with timeout.
 #include <sys/socket.h>
 
+#include <optional>
 #include <thread>
 
 #include "shim_harness.h"
@@ -144,6 +145,21 @@ TEST_F(ExecTest, ExecCaptureCollectsOutputAndTimesOut) {
   EXPECT_EQ(missing.error().message(), "exec: \"nope\": executable file not found in $PATH");
   // Capture records are not kept.
   EXPECT_TRUE(client().State()->execs.empty());
+}
+
+TEST_F(ExecTest, ExecWaitersAreAnsweredWhenTheContainerDies) {
+  ASSERT_TRUE(client().Exec(ExecOptions{"long", Process({"sleep", "100"}), {}}, -1, "").ok());
+  std::optional<Result<ExitInfo>> exec_exit, init_exit;
+  std::thread w1([&] { exec_exit = client().Wait("long"); });
+  std::thread w2([&] { init_exit = client().Wait(""); });
+  std::this_thread::sleep_for(200ms);
+  EXPECT_EQ(h().Runtime({"kill", box_.id, "KILL"}), 0);
+  w1.join();
+  w2.join();
+  ASSERT_TRUE(exec_exit && exec_exit->ok()) << exec_exit->error().message();
+  EXPECT_EQ((*exec_exit)->exit_code, 137);
+  ASSERT_TRUE(init_exit && init_exit->ok());
+  EXPECT_EQ((*init_exit)->exit_code, 137);
 }
 
 TEST_F(ExecTest, ExecIntoAStoppedContainerIsAConflict) {

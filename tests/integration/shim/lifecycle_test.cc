@@ -92,6 +92,22 @@ TEST_F(ShimTest, WaitReportsExitCodeAndSignal) {
   EXPECT_EQ((*waited)->exit_code, 137);
 }
 
+TEST_F(ShimTest, WaitAnswersOnlyOnceTheRuntimeStateIsGone) {
+  // A Wait arriving while the shim is between the init's exit and `runtime delete` must still wait for it.
+  for (int i = 0; i < 5; ++i) {
+    Box b = h().Make({"true"});
+    h().Run(b);
+    WaitFor([&] {
+      auto st = Client(b.dir).State();
+      return !st.ok() || !st->init.running;
+    });
+    auto e = Client(b.dir).Wait("");
+    ASSERT_TRUE(e.ok()) << e.error().message();
+    EXPECT_EQ(e->exit_code, 0);
+    EXPECT_NE(h().Runtime({"state", b.id}), 0) << "round " << i;
+  }
+}
+
 TEST_F(ShimTest, WaitIsCancelledByStopToken) {
   Box b = h().Make({"sleep", "100"});
   h().Run(b);
@@ -201,8 +217,10 @@ TEST_F(ShimTest, SharedPidNamespaceStraysAreKilledWhenTheInitExits) {
   EXPECT_EQ(e->exit_code, 0);
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 1500ms);
   EXPECT_NE(ReadText(b.LogPath()).find("bye"), std::string::npos);
-  EXPECT_TRUE(ProcessesMentioning("sleep 31").empty());
-  EXPECT_NE(h().Runtime({"state", b.id}), 0);
+  std::string state;
+  EXPECT_NE(h().Runtime({"state", b.id}, &state), 0) << state;
+  // The cgroup (and so every process of the container) is gone.
+  EXPECT_FALSE(std::filesystem::exists("/sys/fs/cgroup/pids" + b.cgroup));
 }
 
 TEST_F(ShimTest, OutputHeldOutsideTheContainerIsDrainedWithABoundedWait) {
