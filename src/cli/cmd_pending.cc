@@ -1,6 +1,5 @@
 #include "cli/command.h"
 namespace skiff::cli {
-void RegisterCopyCommands() {}
 void RegisterImageCommands() {}
 void RegisterImageIoCommands() {}
 void RegisterSystemCommands() {}

@@ -34,6 +34,13 @@ Result<int> ForEachContainer(const Cli& cli, const std::vector<std::string>& nam
 // docker's command.PromptForConfirmation: prints "<message> [y/N] ", true when the answer line is y/Y.
 bool PromptForConfirmation(const Cli& cli, const std::string& message);
 
+// docker's command.ValidateOutputPath for -o: the directory exists and is writable, the path is no directory.
+Status ValidateOutputPath(const std::string& path);
+// docker's command.CopyToFile: the body into a temp file next to `out`, renamed into place.
+Status CopyToFile(const std::string& out, HttpResponse& body);
+// export/save output: -o FILE through CopyToFile, else stdout.
+Result<int> WriteArchiveOutput(const Cli& cli, HttpResponse& body, const std::string& output);
+
 // Collects messages and returns Error(joined) or 0.
 Result<int> JoinedErrors(const std::vector<std::string>& errs);
 
