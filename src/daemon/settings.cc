@@ -101,10 +101,6 @@ Json NormalizeConfig(const Json& in) {
                  ((v.is_object() || v.is_array()) && v.empty()) || (v.is_number() && v.get<double>() == 0);
     if (empty) out.erase(k);
   }
-  // Docker turns the "reset" entrypoint [""] into no entrypoint.
-  if (out["Entrypoint"].is_array() && out["Entrypoint"].size() == 1 && out["Entrypoint"][0] == "") {
-    out["Entrypoint"] = nullptr;
-  }
   if (out["Labels"].is_null()) out["Labels"] = Json::object();
   return out;
 }
@@ -140,8 +136,9 @@ Json NormalizeHostConfig(const Json& in, const std::string& log_driver,
   return out;
 }
 
-Json MergeImageConfig(Json user, const Json& image) {
-  if (!image.is_object()) return user;
+Json MergeImageConfig(Json user, const Json& image_in) {
+  static const Json kEmpty = Json::object();
+  const Json& image = image_in.is_object() ? image_in : kEmpty;
   auto has = [&](const char* k) { return user.contains(k) && !user[k].is_null(); };
   auto empty = [&](const char* k) {
     return !has(k) || ((user[k].is_array() || user[k].is_object()) && user[k].empty()) ||
@@ -160,7 +157,7 @@ Json MergeImageConfig(Json user, const Json& image) {
     }
   }
   if (empty("Env")) {
-    if (img("Env").is_array()) user["Env"] = img("Env");
+    user["Env"] = img("Env");
   } else {
     for (auto& e : Strings(img("Env"))) {
       bool found = false;
@@ -194,16 +191,20 @@ Json MergeImageConfig(Json user, const Json& image) {
     }
   }
   if (empty("WorkingDir") && img("WorkingDir").is_string()) user["WorkingDir"] = img("WorkingDir");
-  if (img("Volumes").is_object()) {
-    if (empty("Volumes")) {
-      user["Volumes"] = img("Volumes");
-    } else {
-      for (auto& [k, v] : img("Volumes").items()) user["Volumes"][k] = v;
-    }
+  if (empty("Volumes")) {
+    user["Volumes"] = img("Volumes");
+  } else if (img("Volumes").is_object()) {
+    for (auto& [k, v] : img("Volumes").items()) user["Volumes"][k] = v;
   }
   if (empty("StopSignal") && img("StopSignal").is_string()) user["StopSignal"] = img("StopSignal");
   if (empty("Shell") && img("Shell").is_array()) user["Shell"] = img("Shell");
   if (empty("OnBuild") && img("OnBuild").is_array()) user["OnBuild"] = img("OnBuild");
+  // The "reset" entrypoint [""] (`--entrypoint ""`) kept the image's Cmd and Entrypoint out; now it
+  // means no entrypoint at all, as Docker shows it.
+  if (user.contains("Entrypoint") && user["Entrypoint"].is_array() && user["Entrypoint"].size() == 1 &&
+      user["Entrypoint"][0] == "") {
+    user["Entrypoint"] = nullptr;
+  }
   return user;
 }
 

@@ -19,7 +19,8 @@ Json NormalizeHostConfig(const Json& host_config, const std::string& log_driver,
                          const std::map<std::string, std::string>& log_opts, bool cgroup_v2);
 // daemon/commit.go's merge(): the user's Config takes precedence; Env, Labels, ExposedPorts, Volumes are
 // combined; Cmd/Entrypoint come from the image only when the user gave no Entrypoint; Healthcheck fields
-// are filled from the image's.
+// are filled from the image's. A user Entrypoint of [""] (`--entrypoint ""`) blocks the image's Cmd and
+// Entrypoint and comes out as null.
 Json MergeImageConfig(Json user, const Json& image_config);
 // Checks HostConfig (and Config) values the way dockerd does, with its messages; the error is
 // InvalidArgument (HTTP 400) or Unsupported for what Skiff does not do yet.
