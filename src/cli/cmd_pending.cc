@@ -1,4 +1,5 @@
 #include "cli/command.h"
 namespace skiff::cli {
-void RegisterSystemCommands() {}
+void RegisterDiskCommands() {}
+void RegisterMonitorCommands() {}
 }

@@ -82,6 +82,8 @@ void Cli::Err(std::string_view s) const { (void)WriteAll(err_fd(), s); }
 bool Cli::InIsTerminal() const { return IsTty(in_fd()); }
 bool Cli::OutIsTerminal() const { return IsTty(out_fd()); }
 
+std::string_view GitCommit() { return SKIFF_GIT_COMMIT; }
+
 std::vector<CommandDef>& Commands() {
   static std::vector<CommandDef> commands;
   return commands;
@@ -157,6 +159,8 @@ void RegisterAll() {
   RegisterImageCommands();
   RegisterImageIoCommands();
   RegisterSystemCommands();
+  RegisterDiskCommands();
+  RegisterMonitorCommands();
 }
 
 int Dispatch(const std::vector<std::string>& args) {

@@ -102,7 +102,12 @@ void RegisterExecCommands();            // exec
 void RegisterCopyCommands();            // cp, export, commit
 void RegisterImageCommands();           // images, rmi, tag, history, image prune, image inspect
 void RegisterImageIoCommands();         // save, load, import, pull
-void RegisterSystemCommands();          // info, version, system df/prune/events
+void RegisterSystemCommands();          // info, version
+void RegisterDiskCommands();            // system df, system prune
+void RegisterMonitorCommands();         // events, stats
+
+// The commit the binary was built from (configure time).
+std::string_view GitCommit();
 
 // Wraps "skiff: <msg>\nSee 'skiff run --help'." style errors for commands that report like docker's
 // reportError.
