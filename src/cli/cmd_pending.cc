@@ -1,5 +1,4 @@
 #include "cli/command.h"
 namespace skiff::cli {
-void RegisterDiskCommands() {}
 void RegisterMonitorCommands() {}
 }
