@@ -1,4 +1,0 @@
-#include "cli/command.h"
-namespace skiff::cli {
-void RegisterMonitorCommands() {}
-}
