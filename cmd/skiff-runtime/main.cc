@@ -9,6 +9,7 @@
 
 #include "base/file.h"
 #include "base/log.h"
+#include "daemon/shim/shim.h"
 #include "base/strings.h"
 #include "flags.h"
 #include "runtime/container.h"
@@ -357,6 +358,9 @@ int main(int argc, char** argv) {
   // Bind-mounted into a container as /sbin/docker-init, or called as `skiff-runtime init ...`: be its init.
   if (argc > 0 && skiff::Basename(argv[0]) == "docker-init") return skiff::init::InitMain(argc, argv);
   if (argc > 1 && std::string(argv[1]) == "init") return skiff::init::InitMain(argc - 1, argv + 1);
+  // skiffd's per-container monitor (src/daemon/shim), run from this small static binary so each running
+  // container costs as few resident pages as possible.
+  if (argc > 2 && std::string(argv[1]) == "shim") return skiff::daemon::shim::ShimMain(argv[2]);
   std::vector<std::string> args(argv, argv + argc);
   auto gf = Flags::Parse(args, 1,
                          {{"root", 0, true},        {"log", 'l', true},   {"log-format", 0, true},

@@ -1,5 +1,5 @@
-// skiffd: the Skiff daemon. Serves the Docker Engine API on a unix socket; `skiffd shim DIR` is the
-// per-container monitor process the daemon starts (it must stay single-threaded: dispatched first).
+// skiffd: the Skiff daemon. Serves the Docker Engine API on a unix socket. Containers run under shims
+// (`skiff-runtime shim DIR`, src/daemon/shim), so they outlive the daemon.
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,7 +12,6 @@
 #include "base/log.h"
 #include "base/strings.h"
 #include "daemon/daemon.h"
-#include "daemon/shim/shim.h"
 #include "server/api/api.h"
 #include "server/http_server.h"
 #include "sys/process.h"
@@ -40,8 +39,6 @@ skiff::Status WritePidFile(const std::string& path) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc >= 3 && std::strcmp(argv[1], "shim") == 0) return skiff::daemon::shim::ShimMain(argv[2]);
-
   CLI::App app{"skiffd: the Skiff container engine daemon (Docker Engine API v1.41)", "skiffd"};
   std::string host = "unix:///run/skiff/skiff.sock", config_file = "/etc/skiff/daemon.json";
   std::string data_root, exec_root, runtime, cgroup_parent, pidfile, log_level = "info", group = "skiff";

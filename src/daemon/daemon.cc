@@ -198,8 +198,11 @@ Status Daemon::Restore() {
       code = (*exit)->exit_code;
       finished = (*exit)->finished_at;
       oom = (*exit)->oom_killed;
+    } else if (auto e = shim::CleanupDeadShim(dir); e.ok()) {
+      // No shim and no exit record (the shim was killed): what is left of the container goes.
+      code = e->exit_code;
+      finished = e->finished_at;
     } else {
-      // No shim and no exit record: whatever is left of the container goes.
       (void)runtime_->Delete(r.id, true);
     }
     uint64_t gen = c->run_gen;

@@ -36,8 +36,8 @@ namespace skiff::daemon {
 struct DaemonOptions {
   std::string data_root = "/var/lib/skiff";
   std::string exec_root = "/run/skiff";
-  std::string self_exe;        // skiffd itself (runs the shims); default /proc/self/exe
-  std::string runtime;         // skiff-runtime; default: next to self_exe
+  std::string self_exe;        // skiffd itself; default /proc/self/exe
+  std::string runtime;         // skiff-runtime (also runs the shims); default: next to self_exe
   std::string init_path;       // the --init binary; default: the runtime (static, docker-init mode)
   std::string cgroup_parent = "/skiff";
   std::string log_driver = "json-file";

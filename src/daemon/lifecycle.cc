@@ -238,7 +238,7 @@ Status Daemon::DoStart(const std::shared_ptr<Live>& c) {
     if (!parsed.ok()) return fail(parsed.error(), 128);
     cfg.log = *parsed;
   }
-  auto spawned = shim::Spawn(opts_.self_exe, dir, cfg);
+  auto spawned = shim::Spawn(opts_.runtime, dir, cfg);  // `skiff-runtime shim DIR`
   if (!spawned.ok()) {
     std::string msg = spawned.error().message();
     int code = 128;
@@ -338,9 +338,11 @@ void Daemon::Monitor(std::shared_ptr<Live> c, uint64_t gen, std::stop_token stop
     if (r.error().code() == Errc::kCancelled) return;
     // The shim is gone without an exit record: the container is lost with it.
     if (shim::LiveShimPid(ContainerDir(id)) == 0) {
+      // Killed without writing an exit record: what is left of the container goes with it.
       log::Warn("container {}: shim is gone: {}", id.substr(0, 12), r.error().message());
-      (void)runtime_->Delete(id, true);
-      OnExit(c, gen, 255, FormatTimeNs(NowNs()), false);
+      auto e = shim::CleanupDeadShim(ContainerDir(id));
+      if (e.ok()) OnExit(c, gen, e->exit_code, e->finished_at, e->oom_killed);
+      else OnExit(c, gen, 255, FormatTimeNs(NowNs()), false);
       return;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));

@@ -318,7 +318,13 @@ Status Runtime::Delete(const std::string& id, bool force) {
   if ((status == RunStatus::kRunning || status == RunStatus::kPaused) && !force)
     return Error(Errc::kConflict, "cannot delete container " + id + " that is not stopped: " +
                                       std::string(RunStatusName(status)));
-  if (status != RunStatus::kStopped) SKIFF_TRY(KillAndWait(st));
+  // A stopped container may still have processes in its cgroup (no pid namespace of its own): they go
+  // too, as runc's delete does.
+  if (status != RunStatus::kStopped) {
+    SKIFF_TRY(KillAndWait(st));
+  } else if (auto cg = LoadCgroup(st); cg.ok()) {
+    if (auto pids = cg->Pids(); pids.ok() && !pids->empty()) SKIFF_TRY(KillAndWait(st));
+  }
   return Destroy(st);
 }
 

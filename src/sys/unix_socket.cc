@@ -1,16 +1,29 @@
 #include "sys/unix_socket.h"
 
+#include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 
 namespace skiff::sys {
 namespace {
-Result<sockaddr_un> UnixAddr(const std::string& path) {
+// A sockaddr_un for `path`. Paths longer than sun_path (108 bytes: container state dirs under long exec
+// roots) go through an O_PATH fd of their directory, "/proc/self/fd/N/<name>", which the kernel resolves
+// like the full path (permissions included); `dir` keeps that fd open for the bind/connect.
+Result<sockaddr_un> UnixAddr(const std::string& path, UniqueFd& dir) {
   struct sockaddr_un addr {};
   addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof addr.sun_path) return Error(Errc::kInvalidArgument, "socket path too long: " + path);
-  memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  std::string p = path;
+  if (p.size() >= sizeof addr.sun_path) {
+    size_t slash = p.rfind('/');
+    if (slash == std::string::npos || slash == 0) return Error(Errc::kInvalidArgument, "socket path too long: " + path);
+    std::string parent = p.substr(0, slash);
+    dir.reset(::open(parent.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (!dir) return Error::Sys("open " + parent);
+    p = "/proc/self/fd/" + std::to_string(dir.get()) + p.substr(slash);
+    if (p.size() >= sizeof addr.sun_path) return Error(Errc::kInvalidArgument, "socket name too long: " + path);
+  }
+  memcpy(addr.sun_path, p.c_str(), p.size() + 1);
   return addr;
 }
 }  // namespace
@@ -18,7 +31,8 @@ Result<sockaddr_un> UnixAddr(const std::string& path) {
 Result<UniqueFd> ConnectUnix(const std::string& path) {
   UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd) return Error::Sys("socket");
-  struct sockaddr_un addr = SKIFF_TRY(UnixAddr(path));
+  UniqueFd dir;
+  struct sockaddr_un addr = SKIFF_TRY(UnixAddr(path, dir));
   if (::connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0)
     return Error::Sys("connect " + path);
   return fd;
@@ -27,9 +41,10 @@ Result<UniqueFd> ConnectUnix(const std::string& path) {
 Result<UniqueFd> ListenUnix(const std::string& path) {
   UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd) return Error::Sys("socket");
-  struct sockaddr_un addr = SKIFF_TRY(UnixAddr(path));
+  UniqueFd dir;
+  struct sockaddr_un addr = SKIFF_TRY(UnixAddr(path, dir));
   if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) return Error::Sys("bind " + path);
-  if (::listen(fd.get(), 4) != 0) return Error::Sys("listen " + path);
+  if (::listen(fd.get(), 128) != 0) return Error::Sys("listen " + path);
   return fd;
 }
 

@@ -10,9 +10,9 @@
 
 namespace skiff::sys {
 
-// Connects a SOCK_STREAM unix socket to `path`.
+// Connects a SOCK_STREAM unix socket to `path` (any length: long paths go through their directory's fd).
 Result<UniqueFd> ConnectUnix(const std::string& path);
-// Binds and listens on a SOCK_STREAM unix socket at `path` (which must not exist).
+// Binds and listens on a SOCK_STREAM unix socket at `path` (which must not exist; any length).
 Result<UniqueFd> ListenUnix(const std::string& path);
 // Sends fd with `name` as the payload (runc's console-socket protocol sends the pty name).
 Status SendFd(int sock, int fd, const std::string& name);
