@@ -1,6 +1,6 @@
 // The per-container shim (monitor process) and the daemon's client for it.
 //
-// skiffd runs every container under a shim: a small single-threaded process (`<skiffd> shim DIR`) that is
+// skiffd runs every container under a shim: a small single-threaded process (`skiff-runtime shim DIR`) that is
 // fully detached from the daemon (double fork, own session, stdio /dev/null) and survives it. The shim
 // runs `skiff-runtime create/start/exec/delete`, is the container init's parent (child subreaper), and
 // owns the container's stdio (pipes or pty master), its json-file log, the attached clients, the exec
