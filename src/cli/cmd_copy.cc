@@ -15,6 +15,7 @@
 #include "cli/command.h"
 #include "cli/container_common.h"
 #include "cli/cp_archive.h"
+#include "cli/opts.h"
 #include "cli/reference.h"
 
 namespace skiff::cli {
@@ -73,12 +74,9 @@ std::string ResolveLocalPath(const std::string& p) {
 
 std::string Parent(const std::string& p) { return SplitPathDirEntry(p).first; }
 std::string Base(const std::string& p) { return SplitPathDirEntry(p).second; }
-
-std::string ErrnoText(int e) {
-  if (e == ENOENT) return "no such file or directory";
-  if (e == ENOTDIR) return "not a directory";
-  if (e == EACCES) return "permission denied";
-  return ToLower(strerror(e));
+// A symlink's target as a path: relative targets are relative to the link's directory.
+std::string LinkTargetPath(const std::string& link, const std::string& target) {
+  return !target.empty() && target[0] == '/' ? target : JoinPath(Parent(link), target);
 }
 
 // Where an archive of a source (dir or not, named src_base) goes for a destination: the directory to
@@ -108,10 +106,8 @@ Result<int> CopyFromContainer(const Cli& cli, const std::string& container, std:
   if (follow) {
     auto st = StatContainerPath(cli, container, src);
     if (st.ok() && st->is_symlink()) {
-      std::string target = st->link_target;
-      if (target.empty() || target[0] != '/') target = JoinPath(Parent(src), target);
       rebase = Base(src);
-      src = target;
+      src = LinkTargetPath(src, st->link_target);
     }
   }
   Query q;
@@ -119,15 +115,7 @@ Result<int> CopyFromContainer(const Cli& cli, const std::string& container, std:
   auto resp = cli.api().Open("GET", "/containers/" + container + "/archive", q);
   if (!resp.ok()) return NotFoundAs(std::move(resp).error(), "container:path", container + ":" + src);
   auto& body = **resp;
-  if (dst == "-") {
-    char buf[64 * 1024];
-    while (true) {
-      size_t n = SKIFF_TRY(body.Read(buf, sizeof(buf)));
-      if (n == 0) break;
-      SKIFF_TRY(WriteAll(cli.out_fd(), std::string_view(buf, n)));
-    }
-    return 0;
-  }
+  if (dst == "-") return WriteArchiveOutput(cli, body, "");
   auto st = SKIFF_TRY(DecodePathStat(body.header("X-Docker-Container-Path-Stat")));
   // The local destination: follow symlinks; a missing path needs an existing parent directory.
   std::string path = dst;
@@ -137,18 +125,18 @@ Result<int> CopyFromContainer(const Cli& cli, const std::string& container, std:
     if (n > 10) return Error(Errc::kInvalidArgument, "too many symlinks in " + dst);
     char target[PATH_MAX];
     ssize_t len = ::readlink(path.c_str(), target, sizeof(target) - 1);
-    if (len < 0) return Error(Errc::kInvalidArgument, fmt::format("readlink {}: {}", path, ErrnoText(errno)));
+    if (len < 0) return Error(Errc::kInvalidArgument, GoPathError("readlink", path, errno));
     target[len] = '\0';
-    path = target[0] == '/' ? std::string(target) : JoinPath(Parent(path), target);
+    path = LinkTargetPath(path, target);
     rc = ::lstat(path.c_str(), &ls);
   }
   bool exists = rc == 0, is_dir = exists && S_ISDIR(ls.st_mode);
   if (!exists) {
-    if (errno != ENOENT) return Error(Errc::kInvalidArgument, fmt::format("lstat {}: {}", path, ErrnoText(errno)));
+    if (errno != ENOENT) return Error(Errc::kInvalidArgument, GoPathError("lstat", path, errno));
     struct stat ps;
     std::string parent = Parent(path);
     if (::stat(parent.c_str(), &ps) != 0) {
-      return Error(Errc::kInvalidArgument, fmt::format("stat {}: {}", parent, ErrnoText(errno)));
+      return Error(Errc::kInvalidArgument, GoPathError("stat", parent, errno));
     }
     if (!S_ISDIR(ps.st_mode)) return Error(Errc::kInvalidArgument, "not a directory");
   }
@@ -166,10 +154,8 @@ Result<int> CopyToContainer(const Cli& cli, const std::string& container, std::s
   std::string dst_path = dst;
   auto st = StatContainerPath(cli, container, dst);
   if (st.ok() && st->is_symlink()) {
-    std::string target = st->link_target;
-    if (target.empty() || target[0] != '/') target = JoinPath(Parent(dst), target);
-    dst_path = target;
-    st = StatContainerPath(cli, container, target);
+    dst_path = LinkTargetPath(dst, st->link_target);
+    st = StatContainerPath(cli, container, dst_path);
   }
   bool exists = st.ok(), is_dir = st.ok() && st->is_dir();
   Query q;
@@ -192,7 +178,7 @@ Result<int> CopyToContainer(const Cli& cli, const std::string& container, std::s
   auto [dir, base] = SplitPathDirEntry(src);
   char resolved_dir[PATH_MAX];
   if (!::realpath(dir.c_str(), resolved_dir)) {
-    return Error(Errc::kInvalidArgument, fmt::format("lstat {}: {}", src, ErrnoText(errno)));
+    return Error(Errc::kInvalidArgument, GoPathError("lstat", src, errno));
   }
   std::string resolved = std::string(resolved_dir) + "/" + base;
   std::string src_base = base;
@@ -202,7 +188,7 @@ Result<int> CopyToContainer(const Cli& cli, const std::string& container, std::s
   }
   struct stat ls;
   if (::lstat(resolved.c_str(), &ls) != 0) {
-    return Error(Errc::kInvalidArgument, fmt::format("lstat {}: {}", resolved, ErrnoText(errno)));
+    return Error(Errc::kInvalidArgument, GoPathError("lstat", resolved, errno));
   }
   auto plan = SKIFF_TRY(PlanCopy(S_ISDIR(ls.st_mode), src_base, dst_path, exists, is_dir));
   auto tar = SKIFF_TRY(TarProducer::Start(resolved, plan.root_name));

@@ -9,16 +9,12 @@
 #include "base/strings.h"
 #include "cli/command.h"
 #include "cli/container_common.h"
+#include "cli/opts.h"
 #include "cli/progress.h"
 #include "cli/reference.h"
 
 namespace skiff::cli {
 namespace {
-
-std::string OpenErrorText(const std::string& path, int e) {
-  std::string why = e == ENOENT ? "no such file or directory" : e == EACCES ? "permission denied" : ToLower(strerror(e));
-  return fmt::format("open {}: {}", path, why);
-}
 
 Result<int> Save(Cli& cli, Invocation& inv) {
   std::string output;
@@ -49,7 +45,7 @@ Result<int> Load(Cli& cli, Invocation& inv) {
   int in = cli.in_fd();
   if (!input.empty()) {
     file = UniqueFd(::open(input.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!file) return Error(Errc::kInvalidArgument, OpenErrorText(input, errno));
+    if (!file) return Error(Errc::kInvalidArgument, GoPathError("open", input, errno));
     in = file.get();
   }
   if (input.empty() && cli.InIsTerminal()) {
@@ -87,7 +83,7 @@ Result<int> Import(Cli& cli, Invocation& inv) {
     body_fd = cli.in_fd();
   } else if (!url) {
     file = UniqueFd(::open(source.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!file) return Error(Errc::kInvalidArgument, OpenErrorText(source, errno));
+    if (!file) return Error(Errc::kInvalidArgument, GoPathError("open", source, errno));
     body_fd = file.get();
   }
   if (!ref.empty()) SKIFF_TRY(ParseNormalizedNamed(ref));

@@ -13,6 +13,7 @@
 #include "base/units.h"
 #include "cli/command.h"
 #include "cli/format/format.h"
+#include "cli/json_stream.h"
 #include "cli/format/template.h"
 #include "cli/output.h"
 #include "cli/rows.h"
@@ -21,48 +22,6 @@
 
 namespace skiff::cli {
 namespace {
-
-// Splits a stream of concatenated JSON values; calls fn for each complete one.
-class JsonStream {
- public:
-  template <class Fn>
-  Status Feed(std::string_view data, Fn&& fn) {
-    buf_.append(data);
-    size_t pos = 0;
-    while (true) {
-      while (pos < buf_.size() && std::isspace(static_cast<unsigned char>(buf_[pos]))) ++pos;
-      if (pos >= buf_.size()) break;
-      size_t i = pos;
-      int depth = 0;
-      bool in_str = false, esc = false, done = false;
-      for (; i < buf_.size(); ++i) {
-        char c = buf_[i];
-        if (in_str) {
-          if (esc) esc = false;
-          else if (c == '\\') esc = true;
-          else if (c == '"') in_str = false;
-          continue;
-        }
-        if (c == '"') in_str = true;
-        else if (c == '{' || c == '[') ++depth;
-        else if ((c == '}' || c == ']') && --depth == 0) {
-          done = true;
-          ++i;
-          break;
-        }
-      }
-      if (!done) break;
-      auto j = SKIFF_TRY(ParseJson(std::string_view(buf_).substr(pos, i - pos), "stream"));
-      SKIFF_TRY(fn(j));
-      pos = i;
-    }
-    buf_.erase(0, pos);
-    return Ok();
-  }
-
- private:
-  std::string buf_;
-};
 
 // The event as docker's typed events.Message: JSON tags for {{json .}}, Go field names for templates.
 Json EventForTemplate(const Json& e) {

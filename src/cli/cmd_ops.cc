@@ -150,10 +150,7 @@ Result<int> Update(Cli& cli, Invocation& inv) {
   std::string restart;
   auto& fl = inv.flags();
   auto bytes = [&](int64_t* dst, std::string_view names, std::string help, bool swap = false) {
-    fl.Add(names, "bytes", std::move(help), "", [dst, swap](const std::string& v) -> Status {
-      *dst = SKIFF_TRY(ParseMemBytes(v, swap));
-      return Ok();
-    });
+    BytesFlag(fl, dst, names, std::move(help), swap);
   };
   fl.Uint(&f.blkio_weight, "blkio-weight", "Block IO (relative weight), between 10 and 1000, or 0 to disable", 0,
           "uint16");

@@ -8,6 +8,7 @@
 
 #include "base/file.h"
 #include "base/strings.h"
+#include "cli/opts.h"
 #include "cli/progress.h"
 #include "cli/reference.h"
 
@@ -46,8 +47,7 @@ class CidFile {
     }
     f.fd_ = UniqueFd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666));
     if (!f.fd_) {
-      return Error(Errc::kInvalidArgument, fmt::format("failed to create the container ID file: open {}: {}", path,
-                                                       ToLower(strerror(errno))));
+      return Error(Errc::kInvalidArgument, "failed to create the container ID file: " + GoPathError("open", path, errno));
     }
     f.path_ = path;
     return f;

@@ -67,12 +67,7 @@ bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\v' ||
 
 Result<std::vector<std::string>> ParseKeyValueFile(const std::string& path, bool env_lookup) {
   auto text = ReadFile(path);
-  if (!text.ok()) {
-    int e = text.error().sys_errno();
-    std::string why = e == ENOENT ? "no such file or directory" : e == EACCES ? "permission denied"
-                                                                             : ToLower(strerror(e));
-    return Invalid(fmt::format("open {}: {}", path, why));
-  }
+  if (!text.ok()) return Invalid(GoPathError("open", path, text.error().sys_errno()));
   std::vector<std::string> out;
   auto lines = Split(*text, '\n');
   if (!lines.empty() && lines.back().empty()) lines.pop_back();
@@ -109,6 +104,12 @@ std::string ParseIntError(std::string_view s) {
 }
 
 }  // namespace
+
+std::string GoErrnoText(int err) { return ToLower(strerror(err)); }
+
+std::string GoPathError(std::string_view op, std::string_view path, int err) {
+  return fmt::format("{} {}: {}", op, path, GoErrnoText(err));
+}
 
 Result<int64_t> ParseGoDuration(std::string_view orig) {
   std::string_view s = orig;

@@ -19,6 +19,11 @@ namespace skiff::cli {
 
 using OJson = nlohmann::ordered_json;
 
+// The text Go's syscall.Errno prints ("no such file or directory"), for docker-worded path errors.
+std::string GoErrnoText(int err);
+// Go's os.PathError text: "<op> <path>: <errno text>".
+std::string GoPathError(std::string_view op, std::string_view path, int err);
+
 // Go's time.ParseDuration -> nanoseconds ("1m30s", "1.5h", "300ms", "-2s", "0").
 Result<int64_t> ParseGoDuration(std::string_view s);
 // Go's time.Duration.String() ("1m30s", "0s", "1.5s", "300ms").

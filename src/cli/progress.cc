@@ -6,6 +6,7 @@
 
 #include "base/file.h"
 #include "base/units.h"
+#include "cli/json_stream.h"
 #include "cli/opts.h"
 #include "cli/terminal.h"
 
@@ -135,46 +136,12 @@ Status JsonMessageRenderer::Render(const Json& m) {
 }
 
 Status JsonMessageRenderer::RenderStream(HttpResponse& resp) {
-  std::string buf;
+  JsonStream stream;
   char chunk[16 * 1024];
   while (true) {
     size_t n = SKIFF_TRY(resp.Read(chunk, sizeof(chunk)));
     if (n == 0) break;
-    buf.append(chunk, n);
-    // Decode every complete JSON value in the buffer (values may span reads).
-    size_t pos = 0;
-    while (true) {
-      while (pos < buf.size() && std::isspace(static_cast<unsigned char>(buf[pos]))) ++pos;
-      if (pos >= buf.size()) break;
-      // Find the end of one value by tracking depth and strings.
-      size_t i = pos;
-      int depth = 0;
-      bool in_str = false, esc = false, done = false;
-      for (; i < buf.size(); ++i) {
-        char c = buf[i];
-        if (in_str) {
-          if (esc) esc = false;
-          else if (c == '\\') esc = true;
-          else if (c == '"') in_str = false;
-          continue;
-        }
-        if (c == '"') in_str = true;
-        else if (c == '{' || c == '[') depth++;
-        else if (c == '}' || c == ']') {
-          if (--depth == 0) {
-            done = true;
-            ++i;
-            break;
-          }
-        }
-      }
-      if (!done) break;
-      auto j = ParseJson(std::string_view(buf).substr(pos, i - pos), "progress stream");
-      if (!j.ok()) return std::move(j).error();
-      SKIFF_TRY(Render(*j));
-      pos = i;
-    }
-    buf.erase(0, pos);
+    SKIFF_TRY(stream.Feed(std::string_view(chunk, n), [&](const Json& j) { return Render(j); }));
   }
   return Ok();
 }

@@ -66,10 +66,7 @@ Result<NetworkAttachment> ParseNetworkOpt(const std::string& value) {
 // Go's json.Compact of a seccomp profile file.
 Result<std::string> CompactJsonFile(const std::string& path) {
   auto text = ReadFile(path);
-  if (!text.ok()) {
-    int e = text.error().sys_errno();
-    return Invalid(fmt::format("open {}: {}", path, e == ENOENT ? "no such file or directory" : ToLower(strerror(e))));
-  }
+  if (!text.ok()) return Invalid(GoPathError("open", path, text.error().sys_errno()));
   try {
     return OJson::parse(*text).dump();
   } catch (const std::exception& ex) {
@@ -96,12 +93,16 @@ std::string GoJsonDump(const OJson& j) {
   return out;
 }
 
+void BytesFlag(FlagSet& flags, int64_t* dst, std::string_view names, std::string help, bool swap) {
+  flags.Add(names, "bytes", std::move(help), "", [dst, swap](const std::string& v) -> Status {
+    *dst = SKIFF_TRY(ParseMemBytes(v, swap));
+    return Ok();
+  });
+}
+
 void DefineContainerFlags(FlagSet& fl, ContainerFlags* f, bool run) {
   auto bytes = [&](int64_t* dst, std::string_view names, std::string help, bool swap = false) {
-    fl.Add(names, "bytes", std::move(help), "", [dst, swap](const std::string& v) -> Status {
-      *dst = SKIFF_TRY(ParseMemBytes(v, swap));
-      return Ok();
-    });
+    BytesFlag(fl, dst, names, std::move(help), swap);
   };
   auto duration = [&](int64_t* dst, std::string_view names, std::string help) {
     fl.Add(names, "duration", std::move(help), "0s", [dst](const std::string& v) -> Status {

@@ -39,6 +39,9 @@ struct ContainerFlags {
        publish_all = false, read_only = false, rm = false, tty = false, disable_content_trust = true;
 };
 
+// A docker "bytes" flag (go-units RAMInBytes; swap: "-1" allowed), as --memory and friends.
+void BytesFlag(FlagSet& flags, int64_t* dst, std::string_view names, std::string help, bool swap = false);
+
 // run=true adds -d, --detach-keys, --sig-proxy.
 void DefineContainerFlags(FlagSet& flags, ContainerFlags* f, bool run);
 
