@@ -65,21 +65,30 @@ Result<std::string> DetachKeysToBytes(std::string_view keys) {
 std::string EscapeFilter::Filter(std::string_view read, bool* detached) {
   *detached = false;
   if (keys_.empty()) return std::string(read);
-  auto release = [&]() {
-    std::string out = keys_.substr(0, pos_);
+  std::string out;
+  for (char c : read) {
+    if (c == keys_[pos_]) {
+      if (++pos_ == keys_.size()) {
+        *detached = true;
+        pos_ = 0;
+        return out;
+      }
+      continue;
+    }
+    // Not the next key: release what was held back, then look at c afresh.
+    out.append(keys_, 0, pos_);
     pos_ = 0;
-    out.append(read);
-    return out;
-  };
-  if (read.size() != 1) return pos_ > 0 ? release() : std::string(read);
-  if (read[0] != keys_[pos_]) return pos_ > 0 ? release() : std::string(read);
-  if (pos_ == keys_.size() - 1) {
-    *detached = true;
-    pos_ = 0;
-    return "";
+    if (c == keys_[0]) {
+      if (keys_.size() == 1) {
+        *detached = true;
+        return out;
+      }
+      pos_ = 1;
+      continue;
+    }
+    out += c;
   }
-  ++pos_;
-  return "";
+  return out;
 }
 
 }  // namespace skiff::cli

@@ -40,9 +40,11 @@ std::optional<TermSize> GetTermSize(int fd);
 Result<std::string> DetachKeysToBytes(std::string_view keys);
 inline constexpr std::string_view kDefaultDetachKeys = "ctrl-p,ctrl-q";
 
-// moby/term's escape proxy over single-byte reads: Filter() takes what one read() returned and gives what to
-// forward; `detached` turns true once the whole sequence was typed (keys typed one read at a time, as from a
-// terminal in raw mode). A partial match is held back and released when the next byte does not continue it.
+// Docker's detach-key escape proxy: Filter() takes what one read() returned and gives what to forward;
+// `detached` turns true once the whole key sequence was seen (the bytes after it are dropped). A partial match
+// is held back, across reads, and released when the next byte does not continue it. Unlike moby/term, which
+// only matches keys arriving one read at a time, the sequence is also found inside a longer read (keys pasted
+// or sent by a terminal multiplexer in one write).
 class EscapeFilter {
  public:
   explicit EscapeFilter(std::string keys) : keys_(std::move(keys)) {}
