@@ -1,61 +1,104 @@
 #!/usr/bin/env bash
-# `make demo`: a tour of what Skiff does today, on a local busybox base image (no network needed).
-# Everything lives in a temp dir and is removed at the end; only processes this script starts are stopped.
-# Today's tour: skiff-runtime (the OCI runtime) on its own, then a private real dockerd and podman running
-# containers through it. The daemon/CLI tour of the tutorials joins when skiffd lands (issue 4).
+# `make demo`: the tutorials' tour (../shared/seeds) on a local base image, no network needed.
+# A private skiffd runs with everything under a temp dir (socket, data root, exec root, cgroups); the
+# `skiff` CLI talks to it. The base image is busybox from Debian's busybox-static, imported as
+# busybox:latest and tagged as the tutorials' ubuntu. Everything made here is removed at the end; only
+# processes this script starts are stopped. A short runtime tour (skiff-runtime under a private real
+# dockerd) follows when docker.io is installed.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=${SKIFF_BIN:-$here/build/bin}
-rt=$bin/skiff-runtime
 [ "$(id -u)" = 0 ] || { echo "demo: run as root (containers need it)" >&2; exit 1; }
 tmp=$(mktemp -d /tmp/skiff-demo.XXXXXX)
-state=$tmp/state
+export SKIFF_HOST=unix://$tmp/daemon/skiff.sock
 cleanup() {
-  for id in $("$rt" --root "$state" list -q 2>/dev/null); do "$rt" --root "$state" delete --force "$id" >/dev/null 2>&1 || true; done
-  [ -f "$tmp/dockerd/docker.pid" ] && "$here/tests/support/private-dockerd.sh" stop "$tmp/dockerd" || true
-  rm -rf "$tmp"
+  SKIFFD=$bin/skiffd "$here/tests/support/private-skiffd.sh" stop "$tmp/daemon" >/dev/null 2>&1 || true
+  [ -f "$tmp/dockerd/docker.pid" ] && "$here/tests/support/private-dockerd.sh" stop "$tmp/dockerd" >/dev/null 2>&1 || true
+  rm -rf --one-file-system "$tmp"
 }
 trap cleanup EXIT
 say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 run() { say "$*"; "$@"; }
+skiff() { "$bin/skiff" "$@"; }
 
-echo "== Skiff demo: a busybox bundle from Debian's busybox-static =="
-"$here/tests/support/busybox-rootfs.sh" "$tmp/bundle/rootfs"
-(cd "$tmp/bundle" && "$rt" spec)
-python3 - "$tmp/bundle/config.json" <<'PY'
-import json, sys
-p = sys.argv[1]; c = json.load(open(p))
-c["process"]["terminal"] = False
-c["process"]["args"] = ["sh", "-c", "echo hello from $(hostname), pid $$; cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || true"]
-c["hostname"] = "skiff-demo"
-c["linux"]["resources"]["memory"] = {"limit": 64 * 1024 * 1024}
-json.dump(c, open(p, "w"), indent=2)
-PY
-cd "$tmp/bundle"
-run "$rt" --root "$state" run demo1
-python3 - config.json <<'PY'
-import json, sys
-p = sys.argv[1]; c = json.load(open(p)); c["process"]["args"] = ["sleep", "300"]; json.dump(c, open(p, "w"), indent=2)
-PY
-run "$rt" --root "$state" create demo2
-run "$rt" --root "$state" state demo2
-run "$rt" --root "$state" start demo2
-run "$rt" --root "$state" exec demo2 ps
-run "$rt" --root "$state" pause demo2
-run "$rt" --root "$state" list
-run "$rt" --root "$state" resume demo2
-run "$rt" --root "$state" kill demo2 KILL
-sleep 0.2
-run "$rt" --root "$state" delete demo2
+echo "== Skiff demo: a private skiffd on $SKIFF_HOST =="
+SKIFFD=$bin/skiffd "$here/tests/support/private-skiffd.sh" start "$tmp/daemon"
+"$here/tests/support/busybox-rootfs.sh" "$tmp/rootfs"
+say "tar -C rootfs -c . | skiff import - busybox:latest"
+tar -C "$tmp/rootfs" -c . | skiff import - busybox:latest
+run skiff tag busybox ubuntu
+run skiff version
+run skiff images
+
+echo; echo "== Images and containers (seed 001) =="
+run skiff run ubuntu ls -al
+run skiff container ps -a
+run skiff run --name test ubuntu ls
+run skiff container rm test
+say "echo 'echo hello from an interactive shell; exit' | skiff run --rm -i ubuntu sh"
+echo 'echo hello from an interactive shell; exit' | skiff run --rm -i ubuntu sh
+run skiff run --name myUbuntuContainer -d ubuntu sh -c "sliep 5; echo 'Hello World'; sleep 60"
+sleep 1
+run skiff ps -a
+run skiff logs myUbuntuContainer
+run skiff container rm -f myUbuntuContainer
+run skiff run -d --name limited --memory=6m --cpus=1 ubuntu sleep 60
+run skiff inspect -f 'Memory={{.HostConfig.Memory}} NanoCpus={{.HostConfig.NanoCpus}} Status={{.State.Status}}' limited
+run skiff exec limited cat /sys/fs/cgroup/memory/memory.limit_in_bytes
+
+echo; echo "== Volumes (seed 001) =="
+mkdir -p "$tmp/sharedfolder"
+run skiff run --rm -v "$tmp/sharedfolder:/shared" --name sharing-is-caring ubuntu sh -c 'echo written in a container > /shared/note'
+run cat "$tmp/sharedfolder/note"
+run skiff run -d --name sky-client -v "$tmp/sharedfolder:/shared" ubuntu sleep 60
+run skiff run --rm --name sky-server --volumes-from sky-client ubuntu cat /shared/note
+
+echo; echo "== Working with running containers (seed 003) =="
+run skiff exec sky-client sh -c 'echo in exec: $(hostname); ps'
+run skiff top sky-client
+run skiff stats --no-stream sky-client limited
+run skiff pause sky-client
+run skiff ps --format 'table {{.Names}}\t{{.Status}}'
+run skiff unpause sky-client
+run skiff container stop $(skiff ps -aq)
+run skiff container start $(skiff ps -aq)
+run skiff ps
+
+echo; echo "== Commit, save/load, export/import (seeds 000, 001, 004) =="
+run skiff run --name test2 ubuntu sh -c 'echo "#!/bin/sh" > /bin/figlet; echo "echo \"[\$*]\"" >> /bin/figlet; chmod +x /bin/figlet'
+run skiff diff test2
+run skiff commit --message "added figlet" --author programmingpercy test2 programmingpercy/ubuntu:1.0
+run skiff run --rm programmingpercy/ubuntu:1.0 figlet "hello docker"
+run skiff history programmingpercy/ubuntu:1.0
+run skiff image save programmingpercy/ubuntu:1.0 -o "$tmp/ubuntu.image"
+run skiff rm test2
+run skiff image rm programmingpercy/ubuntu:1.0
+run skiff image load -i "$tmp/ubuntu.image"
+say "skiff export sky-client > nginx-v1.0.0.tar; skiff import nginx-v1.0.0.tar nginx:v1.0.0"
+skiff export sky-client > "$tmp/nginx-v1.0.0.tar"
+skiff import "$tmp/nginx-v1.0.0.tar" nginx:v1.0.0
+run skiff images
+run skiff cp sky-client:/etc/hostname "$tmp/hostname.copy"
+run cat "$tmp/hostname.copy"
+
+echo; echo "== Containers outlive the daemon =="
+pid=$(cat "$tmp/daemon/skiffd.pid")
+say "kill -9 skiffd ($pid)"
+kill -9 "$pid"
+sleep 0.5
+SKIFFD=$bin/skiffd "$here/tests/support/private-skiffd.sh" start "$tmp/daemon" >/dev/null
+run skiff ps
+run skiff exec sky-client echo "still running after the daemon restarted"
+run skiff rm -f $(skiff ps -aq)
+run skiff system df
 
 if command -v dockerd >/dev/null; then
-  echo; echo "== A private real dockerd using skiff-runtime as its runtime =="
-  "$here/tests/support/private-dockerd.sh" start "$tmp/dockerd" --add-runtime "skiff=$rt" >/dev/null
+  echo; echo "== skiff-runtime as a real dockerd's runtime =="
+  "$here/tests/support/private-dockerd.sh" start "$tmp/dockerd" --add-runtime "skiff=$bin/skiff-runtime" >/dev/null
   export DOCKER_HOST=unix://$tmp/dockerd/docker.sock
-  tar -C "$tmp/bundle/rootfs" -c . | /usr/bin/docker import - busybox:local >/dev/null
-  run /usr/bin/docker run --rm --runtime skiff --network none busybox:local echo "hello from docker + skiff-runtime"
-  run /usr/bin/docker run --rm --runtime skiff --network none --memory 64m --pids-limit 20 --cap-drop ALL busybox:local \
-    sh -c 'grep -E "^Cap(Eff|Bnd)" /proc/self/status'
+  tar -C "$tmp/rootfs" -c . | /usr/bin/docker import - busybox:local >/dev/null
+  run /usr/bin/docker run --rm --runtime skiff --network none --memory 64m --cap-drop ALL busybox:local \
+    sh -c 'echo hello from docker + skiff-runtime; grep -E "^CapEff" /proc/self/status'
   unset DOCKER_HOST
 fi
 echo; echo "demo: done"

@@ -270,6 +270,9 @@ Status ValidateSettings(const Json& config, const Json& hc, int online_cpus) {
   if (hc.contains("DeviceRequests") && hc["DeviceRequests"].is_array() && !hc["DeviceRequests"].empty()) {
     return Error(Errc::kUnsupported, "device requests (--gpus) are not supported by Skiff");
   }
+  // One runtime: skiff-runtime, also answering to runc's name for clients that ask for the default by name.
+  std::string rt = Str(hc, "Runtime");
+  if (rt != "skiff" && rt != "runc" && !rt.empty()) return Invalid("Unknown runtime specified " + rt);
   std::string userns = Str(hc, "UsernsMode");
   if (!userns.empty() && userns != "host") return Invalid("invalid USER mode: " + userns);
   for (const char* k : {"IpcMode", "PidMode", "UTSMode"}) {
