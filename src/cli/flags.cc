@@ -68,6 +68,10 @@ std::string Wrap(size_t i, size_t w, std::string s) {
   return r;
 }
 
+// Every value handed to CLI11 starts with this byte, so an empty value ("--entrypoint=") stays a value and is
+// never taken for a missing one (CLI11 would then consume the next argument).
+constexpr char kValueMark = '\x01';
+
 }  // namespace
 
 std::optional<bool> ParseGoBool(std::string_view s) {
@@ -232,6 +236,10 @@ Result<FlagSet::ParseResult> FlagSet::Parse(const std::vector<std::string>& argv
         name = name.substr(0, eq);
       }
       const Def* d = FindLong(name);
+      if (name == "help" && (!d || d->is_bool)) {
+        result.help = true;
+        return result;
+      }
       if (!d) {
         if (name == "help") {
           result.help = true;
@@ -248,7 +256,7 @@ Result<FlagSet::ParseResult> FlagSet::Parse(const std::vector<std::string>& argv
           return Error(Errc::kInvalidArgument, "flag needs an argument: --" + name);
         }
       }
-      normalized.push_back("--" + name + "=" + *value);
+      normalized.push_back("--" + name + "=" + kValueMark + *value);
       continue;
     }
     std::string shorts = s.substr(1);
@@ -278,7 +286,7 @@ Result<FlagSet::ParseResult> FlagSet::Parse(const std::vector<std::string>& argv
       } else {
         return Error(Errc::kInvalidArgument, fmt::format("flag needs an argument: '{}' in -{}", c, s.substr(1)));
       }
-      normalized.push_back("--" + d->name + "=" + value);
+      normalized.push_back("--" + d->name + "=" + kValueMark + value);
     }
   }
 
@@ -301,7 +309,8 @@ Result<FlagSet::ParseResult> FlagSet::Parse(const std::vector<std::string>& argv
   // 3. Apply through the setters.
   for (size_t k = 0; k < defs_.size(); ++k) {
     Def& d = defs_[k];
-    for (const auto& v : values[k]) {
+    for (const auto& marked : values[k]) {
+      std::string v = marked.substr(1);
       d.changed++;
       Status st = d.set(v);
       if (!st.ok()) {
@@ -333,7 +342,7 @@ std::string FlagSet::Usage() const {
   }
   std::string out;
   for (const auto& [line, text] : lines) {
-    out += line + " " + std::string(maxlen - line.size() - 1, ' ') + " " + Wrap(maxlen + 2, 79, text) + "\n";
+    out += line + " " + std::string(maxlen - line.size(), ' ') + " " + Wrap(maxlen + 2, 79, text) + "\n";
   }
   return out;
 }

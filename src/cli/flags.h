@@ -48,7 +48,8 @@ class FlagSet {
     std::vector<std::string> args;  // positionals (and, without interspersing, everything after the first)
     bool help = false;              // --help / -h (when -h is not a flag) was given
   };
-  // interspersed=false: parsing stops at the first positional (run, create, exec).
+  // interspersed=false: parsing stops at the first positional (run, create, exec). A bool flag named "help"
+  // (defined to list it in the usage, as run does) also asks for help.
   Result<ParseResult> Parse(const std::vector<std::string>& argv, bool interspersed);
 
   bool Changed(std::string_view long_name) const;

@@ -6,6 +6,7 @@
 
 #include "base/file.h"
 #include "base/strings.h"
+#include "base/units.h"
 
 namespace skiff::cli {
 namespace {
@@ -122,7 +123,46 @@ void DefineContainerFlags(FlagSet& fl, ContainerFlags* f, bool run) {
   });
   fl.Uint(&f->blkio_weight, "blkio-weight", "Block IO (relative weight), between 10 and 1000, or 0 to disable", 0,
           "uint16");
-  fl.Hidden("blkio-weight-device", false);
+  // "path:value" device limits (docker's WeightdeviceOpt / ThrottledeviceOpt).
+  auto device_limit = [&](std::vector<OJson>* dst, std::string_view name, std::string help, const char* field,
+                          bool bytes_value, bool weight) {
+    fl.Add(name, "list", std::move(help), "[]", [dst, field, bytes_value, weight](const std::string& v) -> Status {
+      auto colon = v.rfind(':');
+      if (colon == std::string::npos || colon == 0) {
+        return Error(Errc::kInvalidArgument, fmt::format("bad format: {}", v));
+      }
+      std::string path = v.substr(0, colon), val = v.substr(colon + 1);
+      if (path.rfind("/dev/", 0) != 0) return Error(Errc::kInvalidArgument, fmt::format("bad format for device path: {}", v));
+      OJson o = OJson::object();
+      o["Path"] = path;
+      if (bytes_value) {
+        auto n = units::RAMInBytes(val);
+        if (!n.ok() || *n < 0) {
+          return Error(Errc::kInvalidArgument, fmt::format("invalid rate for device: {}. The correct format is <device-path>:<number>[<unit>]. Number must be a positive integer. Unit is optional and can be kb, mb, or gb", v));
+        }
+        o[field] = *n;
+      } else {
+        auto n = ParseUint(val);
+        if (!n || (weight && (*n < 10 || *n > 1000) && *n != 0)) {
+          return Error(Errc::kInvalidArgument, weight ? fmt::format("invalid weight for device: {}", v)
+                                                      : fmt::format("invalid rate for device: {}. The correct format is <device-path>:<number>. Number must be a positive integer", v));
+        }
+        o[field] = *n;
+      }
+      dst->push_back(o);
+      return Ok();
+    });
+  };
+  device_limit(&f->blkio_weight_device, "blkio-weight-device", "Block IO weight (relative device weight)", "Weight",
+               false, true);
+  device_limit(&f->device_read_bps, "device-read-bps", "Limit read rate (bytes per second) from a device", "Rate",
+               true, false);
+  device_limit(&f->device_read_iops, "device-read-iops", "Limit read rate (IO per second) from a device", "Rate",
+               false, false);
+  device_limit(&f->device_write_bps, "device-write-bps", "Limit write rate (bytes per second) to a device", "Rate",
+               true, false);
+  device_limit(&f->device_write_iops, "device-write-iops", "Limit write rate (IO per second) to a device", "Rate",
+               false, false);
   fl.List(&f->cap_add, "cap-add", "Add Linux capabilities");
   fl.List(&f->cap_drop, "cap-drop", "Drop Linux capabilities");
   fl.String(&f->cgroup_parent, "cgroup-parent", "Optional parent cgroup for the container");
@@ -170,6 +210,7 @@ void DefineContainerFlags(FlagSet& fl, ContainerFlags* f, bool run) {
   duration(&f->health_start_period, "health-start-period",
            "Start period for the container to initialize before starting health-retries countdown (ms|s|m|h)");
   duration(&f->health_timeout, "health-timeout", "Maximum time to allow one check to run (ms|s|m|h)");
+  fl.Bool(&f->help, "help", "Print usage");
   fl.String(&f->hostname, "h,hostname", "Container host name");
   fl.Bool(&f->init, "init", "Run an init inside the container that forwards signals and reaps processes");
   fl.Bool(&f->interactive, "i,interactive", "Keep STDIN open even if not attached");
@@ -544,11 +585,12 @@ Result<CreateRequest> BuildCreateRequest(const FlagSet& flags, const ContainerFl
   h["NanoCpus"] = f.nano_cpus;
   h["CgroupParent"] = f.cgroup_parent;
   h["BlkioWeight"] = f.blkio_weight;
-  h["BlkioWeightDevice"] = OJson::array();
-  h["BlkioDeviceReadBps"] = nullptr;
-  h["BlkioDeviceWriteBps"] = nullptr;
-  h["BlkioDeviceReadIOps"] = nullptr;
-  h["BlkioDeviceWriteIOps"] = nullptr;
+  auto list = [](const std::vector<OJson>& v) { return v.empty() ? OJson(nullptr) : OJson(v); };
+  h["BlkioWeightDevice"] = OJson(f.blkio_weight_device.empty() ? OJson::array() : OJson(f.blkio_weight_device));
+  h["BlkioDeviceReadBps"] = list(f.device_read_bps);
+  h["BlkioDeviceWriteBps"] = list(f.device_write_bps);
+  h["BlkioDeviceReadIOps"] = list(f.device_read_iops);
+  h["BlkioDeviceWriteIOps"] = list(f.device_write_iops);
   h["CpuPeriod"] = f.cpu_period;
   h["CpuQuota"] = f.cpu_quota;
   h["CpuRealtimePeriod"] = f.cpu_rt_period;

@@ -24,7 +24,8 @@ struct ContainerFlags {
   std::vector<std::string> attach, add_host, cap_add, cap_drop, device, device_cgroup_rule, dns, dns_option,
       dns_search, env, env_file, expose, group_add, label, label_file, link, link_local_ip, log_opt, mounts,
       network_alias, publish, security_opt, storage_opt, sysctl, tmpfs, volume, volumes_from;
-  std::vector<OJson> mount_values, ulimit_values, device_values, gpu_values;
+  std::vector<OJson> mount_values, ulimit_values, device_values, gpu_values, blkio_weight_device, device_read_bps,
+      device_read_iops, device_write_bps, device_write_iops;
   std::vector<std::string> networks;
   std::string cgroup_parent, cgroupns, cidfile, cpuset_cpus, cpuset_mems, domainname, entrypoint, health_cmd,
       hostname, ip, ip6, ipc, isolation, log_driver, mac_address, name, pid, platform, pull = "missing",
@@ -36,7 +37,7 @@ struct ContainerFlags {
   int64_t memory = 0, memory_reservation = 0, memory_swap = 0, kernel_memory = 0, shm_size = 0, nano_cpus = 0;
   int64_t health_interval = 0, health_timeout = 0, health_start_period = 0;
   bool init = false, interactive = false, no_healthcheck = false, oom_kill_disable = false, privileged = false,
-       publish_all = false, read_only = false, rm = false, tty = false, disable_content_trust = true;
+       publish_all = false, read_only = false, rm = false, tty = false, disable_content_trust = true, help = false;
 };
 
 // A docker "bytes" flag (go-units RAMInBytes; swap: "-1" allowed), as --memory and friends.
