@@ -353,6 +353,9 @@ Result<int> Dispatch(skiff::runtime::Runtime& rt, const std::string& cmd, const 
 namespace skiff::init {
 int InitMain(int argc, char** argv);  // init.cc: the `--init` process (tini's command line)
 }
+namespace skiff::hooks {
+int HookMain(int argc, char** argv);  // hooks.cc: `hook loopback`
+}
 
 int main(int argc, char** argv) {
   // Bind-mounted into a container as /sbin/docker-init, or called as `skiff-runtime init ...`: be its init.
@@ -361,6 +364,8 @@ int main(int argc, char** argv) {
   // skiffd's per-container monitor (src/daemon/shim), run from this small static binary so each running
   // container costs as few resident pages as possible.
   if (argc > 2 && std::string(argv[1]) == "shim") return skiff::daemon::shim::ShimMain(argv[2]);
+  // OCI hooks skiffd adds to its containers' specs (hooks.cc).
+  if (argc > 1 && std::string(argv[1]) == "hook") return skiff::hooks::HookMain(argc - 1, argv + 1);
   std::vector<std::string> args(argv, argv + argc);
   auto gf = Flags::Parse(args, 1,
                          {{"root", 0, true},        {"log", 'l', true},   {"log-format", 0, true},

@@ -180,6 +180,7 @@ Status Daemon::DoStart(const std::shared_ptr<Live>& c) {
   ctx.rootfs = rootfs;
   ctx.cgroup_parent = opts_.cgroup_parent;
   ctx.init_path = opts_.init_path;
+  ctx.runtime_path = opts_.runtime;
   ctx.cgroup_v2 = cgroup_v2_;
   ctx.user = *user;
   // Namespaces shared with the host or another container.

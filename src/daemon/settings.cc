@@ -318,6 +318,11 @@ Result<std::pair<std::string, std::vector<std::string>>> Command(const Json& con
 std::vector<std::string> ReplaceOrAppendEnv(std::vector<std::string> base, const std::vector<std::string>& over) {
   for (auto& kv : over) {
     std::string key = EnvKey(kv);
+    if (kv.find('=') == std::string::npos) {
+      // "NAME" alone (-e NAME, unset on the client): the variable is removed, as Docker does.
+      std::erase_if(base, [&](const std::string& b) { return EnvKey(b) == key; });
+      continue;
+    }
     bool replaced = false;
     for (auto& b : base) {
       if (EnvKey(b) == key) {

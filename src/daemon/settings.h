@@ -27,7 +27,8 @@ Json MergeImageConfig(Json user, const Json& image_config);
 Status ValidateSettings(const Json& config, const Json& host_config, int online_cpus);
 // Path and Args: Entrypoint + Cmd. InvalidArgument "No command specified" when both are empty.
 Result<std::pair<std::string, std::vector<std::string>>> Command(const Json& config);
-// Docker's "KEY=VAL" list semantics: later entries replace earlier ones with the same key.
+// Docker's "KEY=VAL" list semantics: later entries replace earlier ones with the same key; a bare "KEY"
+// removes it.
 std::vector<std::string> ReplaceOrAppendEnv(std::vector<std::string> base, const std::vector<std::string>& over);
 // A JSON array of strings (null/absent -> empty).
 std::vector<std::string> Strings(const Json& j);

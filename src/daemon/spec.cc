@@ -345,6 +345,11 @@ Result<Json> BuildSpec(const ContainerRecord& c, const SpecContext& ctx) {
                {"root", {{"path", ctx.rootfs}, {"readonly", hc.value("ReadonlyRootfs", false)}}},
                {"mounts", mounts},
                {"linux", linux}};
+  // A network namespace of its own starts with lo down: the loopback hook brings it up.
+  bool own_netns = !ctx.ns_paths.count("network");
+  if (own_netns && !ctx.runtime_path.empty()) {
+    spec["hooks"] = {{"createRuntime", {{{"path", ctx.runtime_path}, {"args", {"skiff-runtime", "hook", "loopback"}}}}}};
+  }
   if (mode("UTSMode") != "host") {
     spec["hostname"] = Str(cfg, "Hostname");
     if (!Str(cfg, "Domainname").empty()) spec["domainname"] = Str(cfg, "Domainname");

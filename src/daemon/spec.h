@@ -19,6 +19,7 @@ struct SpecContext {
   std::string rootfs;          // the mounted snapshot
   std::string cgroup_parent;   // daemon default ("/skiff"); HostConfig.CgroupParent overrides
   std::string init_path;       // bind-mounted at /sbin/docker-init for --init
+  std::string runtime_path;    // skiff-runtime: its `hook loopback` brings lo up in a new network namespace
   bool cgroup_v2 = false;
   ExecUser user;
   // Namespaces joined by path: "network" -> /proc/<pid>/ns/net of another container (container:<x>

@@ -121,6 +121,7 @@ TEST(Settings, ValidationMessagesAreDockers) {
 TEST(Settings, ReplaceOrAppendEnv) {
   auto env = ReplaceOrAppendEnv({"PATH=/a", "HOSTNAME=h"}, {"PATH=/b", "X=1"});
   EXPECT_EQ(env, (std::vector<std::string>{"PATH=/b", "HOSTNAME=h", "X=1"}));
+  EXPECT_EQ(ReplaceOrAppendEnv({"PATH=/a", "NOEQ=1"}, {"NOEQ", "EMPTY="}), (std::vector<std::string>{"PATH=/a", "EMPTY="}));
 }
 
 }  // namespace

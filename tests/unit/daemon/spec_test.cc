@@ -28,6 +28,7 @@ SpecContext Ctx() {
   ctx.rootfs = "/rootfs";
   ctx.cgroup_parent = "/skiff";
   ctx.init_path = "/usr/bin/skiff-runtime";
+  ctx.runtime_path = "/usr/bin/skiff-runtime";
   return ctx;
 }
 
@@ -57,6 +58,7 @@ TEST(Spec, DefaultsAsDocker) {
   EXPECT_EQ((*MountAt(s, "/etc/hosts"))["source"], "/data/hosts");
   EXPECT_EQ((*MountAt(s, "/sys"))["options"].back(), "ro");
   EXPECT_EQ(s["linux"]["sysctl"]["net.ipv4.ping_group_range"], "0 2147483647");
+  EXPECT_EQ(s["hooks"]["createRuntime"][0]["args"], Json({"skiff-runtime", "hook", "loopback"}));
 }
 
 TEST(Spec, ResourcesUserInitAndPrivileged) {
@@ -106,6 +108,7 @@ TEST(Spec, HostNamespacesAndMountsOrder) {
   for (auto& n : (*spec)["linux"]["namespaces"]) types.push_back(n["type"]);
   EXPECT_EQ(types, (std::vector<std::string>{"mount", "uts", "ipc"}));
   EXPECT_FALSE((*spec)["linux"].contains("sysctl"));
+  EXPECT_FALSE(spec->contains("hooks"));  // the host's network: no loopback hook
   // Parents before children: /x (depth 2) before /a/b/c (depth 4).
   int x = -1, abc = -1, i = 0;
   for (auto& m : (*spec)["mounts"]) {
