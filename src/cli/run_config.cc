@@ -181,10 +181,7 @@ void DefineContainerFlags(FlagSet& fl, ContainerFlags* f, bool run) {
   });
   fl.String(&f->cpuset_cpus, "cpuset-cpus", "CPUs in which to allow execution (0-3, 0,1)");
   fl.String(&f->cpuset_mems, "cpuset-mems", "MEMs in which to allow execution (0-3, 0,1)");
-  fl.Add("device", "list", "Add a host device to the container", "", [f](const std::string& v) -> Status {
-    f->device.push_back(SKIFF_TRY(ValidateDevice(v)));
-    return Ok();
-  });
+  fl.List(&f->device, "device", "Add a host device to the container");
   fl.List(&f->device_cgroup_rule, "device-cgroup-rule", "Add a rule to the cgroup allowed devices list");
   fl.Bool(&f->disable_content_trust, "disable-content-trust", "Skip image verification", true);
   fl.List(&f->dns, "dns", "Set custom DNS servers", "list", ValidateIPAddress);
@@ -343,7 +340,7 @@ Result<CreateRequest> BuildCreateRequest(const FlagSet& flags, const ContainerFl
 
   // Devices.
   OJson devices = OJson::array();
-  for (const auto& d : f.device) devices.push_back(SKIFF_TRY(ParseDevice(d)));
+  for (const auto& d : f.device) devices.push_back(SKIFF_TRY(ParseDevice(SKIFF_TRY(ValidateDevice(d)))));
 
   // Env: files first, then -e.
   std::vector<std::string> env;
