@@ -129,11 +129,10 @@ Result<int> RunOrCreate(Cli& cli, Invocation& inv, bool run) {
   auto waiter = ContainerWaiter::Start(cli.api(), id, f.rm ? "removed" : "next-exit");
   auto started = cli.api().Call("POST", "/containers/" + id + "/start");
   if (!started.ok()) {
-    if (stream) {
-      stream->Cancel();
-      LogrusError(cli, "error waiting for container: context canceled");
-    }
+    if (stream) stream->Cancel();
     ReportError(cli, "run", started.error().message(), false);
+    // docker's background waiter logs its cancellation when the attached run gives up.
+    if (stream) LogrusError(cli, "error waiting for container: context canceled");
     if (f.rm && waiter.ok()) (void)waiter->Finish();
     return StartErrorExitCode(started.error().message());
   }
