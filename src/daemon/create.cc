@@ -229,7 +229,7 @@ Result<Json> Daemon::Create(const std::string& name_in, const Json& body_in) {
       if (m.type == "tmpfs" || dsts.count(m.destination)) continue;
       if (mode == "ro") m.rw = false;
       if (mode == "rw") m.rw = true;
-      m.anonymous = false;  // owned by the other container
+      // An anonymous volume stays anonymous: `rm -v` of the last container using it removes it.
       dsts.insert(m.destination);
       rec.mounts.push_back(m);
     }

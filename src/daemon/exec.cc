@@ -13,16 +13,17 @@
 namespace skiff::daemon {
 namespace {
 
-Status CheckRunning(const ContainerRecord& r) {
+// `name` is the container as the user named it (Docker's messages repeat it).
+Status CheckRunning(const ContainerRecord& r, const std::string& name) {
   switch (r.state.status) {
     case ContainerStatus::kRunning:
       return Ok();
     case ContainerStatus::kPaused:
-      return Error(Errc::kConflict, "Container " + r.id + " is paused, unpause the container before exec");
+      return Error(Errc::kConflict, "Container " + name + " is paused, unpause the container before exec");
     case ContainerStatus::kRestarting:
-      return Error(Errc::kConflict, "Container " + r.id + " is restarting, wait until the container is running");
+      return Error(Errc::kConflict, "Container " + name + " is restarting, wait until the container is running");
     default:
-      return Error(Errc::kConflict, "Container " + r.id + " is not running");
+      return Error(Errc::kConflict, "Container " + name + " is not running");
   }
 }
 
@@ -36,7 +37,7 @@ Result<std::string> Daemon::ExecCreate(const std::string& ref, const Json& body)
   ContainerRecord rec;
   {
     std::lock_guard l(c->mu);
-    SKIFF_TRY(CheckRunning(c->rec));
+    SKIFF_TRY(CheckRunning(c->rec, ref));
     rec = c->rec;
   }
   auto inst = std::make_shared<ExecInstance>();
@@ -83,7 +84,7 @@ Status Daemon::ExecStart(const std::string& exec_id, bool detach, UniqueFd conn,
   ContainerRecord rec;
   {
     std::lock_guard l(c->mu);
-    SKIFF_TRY(CheckRunning(c->rec));
+    SKIFF_TRY(CheckRunning(c->rec, c->rec.id));
     rec = c->rec;
   }
   {
@@ -133,10 +134,7 @@ Status Daemon::ExecStart(const std::string& exec_id, bool detach, UniqueFd conn,
   auto pid = client.Exec(o, detach ? -1 : conn.get(), preamble);
   if (!pid.ok()) {
     std::string msg = pid.error().message();
-    int code = msg.find("executable file not found") != std::string::npos || msg.find("no such file") != std::string::npos ||
-                       msg.find("No such file") != std::string::npos
-                   ? 127
-                   : 126;
+    int code = 126;  // dockerd 20.10: every exec that the runtime cannot start
     finish(code);
     Emit(rec, "exec_die", {{"execID", exec_id}, {"exitCode", std::to_string(code)}});
     return Error(Errc::kInvalidArgument, "OCI runtime exec failed: exec failed: " + msg + ": unknown");

@@ -12,7 +12,7 @@ Result<Filters> Filters::Parse(const Json& raw, const std::set<std::string>& all
   if (raw.is_null()) return f;
   if (!raw.is_object()) return Error(Errc::kInvalidArgument, "invalid filter: expected a JSON object");
   for (auto& [k, v] : raw.items()) {
-    if (!allowed.count(k)) return Error(Errc::kInvalidArgument, "invalid filter '" + k + "'");
+    if (!allowed.count(k)) return Error(Errc::kInvalidArgument, "Invalid filter '" + k + "'");
     auto& out = f.m_[k];
     if (v.is_array()) {
       for (auto& e : v) {

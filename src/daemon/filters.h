@@ -17,7 +17,7 @@ namespace skiff::daemon {
 class Filters {
  public:
   // `raw` is the query value ("" or null = no filters). Keys outside `allowed` are InvalidArgument
-  // "invalid filter 'x'" (Docker's wording).
+  // "Invalid filter 'x'" (Docker's wording).
   static Result<Filters> Parse(const Json& raw, const std::set<std::string>& allowed);
   static Result<Filters> ParseText(std::string_view raw, const std::set<std::string>& allowed);
 

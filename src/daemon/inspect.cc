@@ -180,11 +180,11 @@ Result<Json> Daemon::Inspect(const std::string& ref, bool size) {
 Result<Json> Daemon::List(bool all, int limit, bool size, const Filters& f) {
   static const std::set<std::string> statuses = {"created", "restarting", "running", "removing", "paused", "exited", "dead"};
   for (auto& s : f.Values("status")) {
-    if (!statuses.count(s)) return Error(Errc::kInvalidArgument, "Unrecognised filter value for status: " + s);
+    if (!statuses.count(s)) return Error(Errc::kInvalidArgument, "Invalid filter 'status=" + s + "'");
   }
   for (auto& h : f.Values("health")) {
     if (h != "starting" && h != "healthy" && h != "unhealthy" && h != "none") {
-      return Error(Errc::kInvalidArgument, "Unrecognised filter value for health: " + h);
+      return Error(Errc::kInvalidArgument, "Invalid filter 'health=" + h + "'");
     }
   }
   std::vector<ContainerRecord> recs;
@@ -224,9 +224,10 @@ Result<Json> Daemon::List(bool all, int limit, bool size, const Filters& f) {
       bool ok = false;
       for (auto& v : f.Values("name")) {
         try {
-          ok = ok || std::regex_search("/" + r.name, std::regex(v));
+          std::regex re(v);
+          ok = ok || std::regex_search("/" + r.name, re) || std::regex_search(r.name, re);
         } catch (const std::regex_error&) {
-          return Error(Errc::kInvalidArgument, "invalid filter 'name=" + v + "'");
+          return Error(Errc::kInvalidArgument, "Invalid filter 'name=" + v + "'");
         }
       }
       if (!ok) continue;
@@ -258,8 +259,9 @@ Result<Json> Daemon::List(bool all, int limit, bool size, const Filters& f) {
     if (since && created <= since) continue;
     if (f.Has("expose") || f.Has("publish")) continue;  // no published ports yet
 
+    // Docker quotes arguments that contain a space.
     std::string command = r.path;
-    if (!r.args.empty()) command += " " + Join(r.args, " ");
+    for (auto& a : r.args) command += " " + (a.find(' ') != std::string::npos ? "'" + a + "'" : a);
     // The image as the user named it, unless that name now points at another image.
     std::string image = r.config.value("Image", "");
     if (auto now_id = images_->Resolve(image); !now_id.ok() || now_id->str() != r.image_id) image = r.image_id;

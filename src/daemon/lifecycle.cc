@@ -112,7 +112,17 @@ Result<bool> Daemon::Start(const std::string& ref) {
     if (c->rec.running()) return false;
     if (c->rec.state.status == ContainerStatus::kRestarting) return false;
   }
-  SKIFF_TRY(DoStart(c));
+  Status s = DoStart(c);
+  if (!s.ok()) {
+    // A --rm container that cannot start goes, as in Docker.
+    bool rm;
+    {
+      std::lock_guard l(c->mu);
+      rm = c->rec.auto_remove();
+    }
+    if (rm) (void)DoRemove(c, true);
+    return s.error();
+  }
   return true;
 }
 
@@ -515,7 +525,9 @@ Status Daemon::Restart(const std::string& ref, std::optional<int> timeout) {
 }
 
 Status Daemon::Kill(const std::string& ref, const std::string& signal) {
-  auto c = SKIFF_TRY(Find(ref));
+  auto found = Find(ref);
+  if (!found.ok()) return Error(found.error().code(), "Cannot kill container: " + ref + ": " + found.error().message());
+  auto c = *found;
   int sig = SIGKILL;
   if (!signal.empty()) {
     auto s = sys::ParseSignal(signal);

@@ -86,7 +86,13 @@ Status Daemon::DoRemove(const std::shared_ptr<Live>& c, bool remove_volumes) {
 Status Daemon::Rename(const std::string& ref, const std::string& new_name) {
   auto c = SKIFF_TRY(Find(ref));
   if (new_name.empty()) return Error(Errc::kInvalidArgument, "Neither old nor new names may be empty");
-  std::string name = SKIFF_TRY(ValidateName(new_name));
+  auto valid = ValidateName(new_name);
+  if (!valid.ok()) {
+    std::string shown = new_name[0] == '/' ? new_name : "/" + new_name;
+    return Error(Errc::kInvalidArgument, "Error when allocating new name: Invalid container name (" + shown +
+                                             "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+  }
+  std::string name = *valid;
   std::string old;
   {
     std::lock_guard l(mu_);

@@ -40,7 +40,7 @@ TEST(Filters, BothJsonShapesAndLabels) {
   EXPECT_FALSE(f->MatchLabels({{"a", "2"}, {"b", "x"}}));
   EXPECT_FALSE(f->MatchLabels({{"a", "1"}}));
   auto bad = Filters::ParseText(R"({"nope":["x"]})", {"status"});
-  EXPECT_EQ(bad.error().message(), "invalid filter 'nope'");
+  EXPECT_EQ(bad.error().message(), "Invalid filter 'nope'");
   EXPECT_TRUE(Filters::ParseText("", {}).ok());
 }
 
