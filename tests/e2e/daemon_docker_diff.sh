@@ -9,7 +9,7 @@
 # Scenarios of phase 1 touch only their own containers/images and run concurrently; phase 2 looks at
 # global state (ps, images, info, df, prune, events) and runs alone. Last, images go across the daemons
 # (save | load, export | import both ways, IDs kept). Exit: 0 all equal, 1 differences, 77 skipped (not
-# root, docker.io missing). Differences found are tracked in /work/notes/T1-findings.md.
+# root, docker.io missing).
 #
 # Env: SKIFF_BIN  dir with skiffd and skiff-runtime (default /work/main/build/bin)
 #      ONLY=re    run only the scenarios whose name matches the regex (phase 2 runs only if it matches)
@@ -248,6 +248,14 @@ sc_logs() {
   x docker logs --since nonsense lg
   x docker logs nosuch-lg
   x docker logs -f lg
+  x docker create "${N[@]}" --name lg-new busybox echo never
+  x docker logs lg-new
+  x docker logs -f lg-new
+  q docker rm lg-new
+  x -f 's/^[0-9a-f]{64}$/<CID>/' docker run -d --rm "${N[@]}" --name lg-rmd busybox sleep 300
+  x docker stop -t 0 lg-rmd
+  x docker wait lg-rmd
+  x docker inspect -f '{{.Name}}' lg-rmd
   x docker run -d "${N[@]}" -t --name lg-tty busybox sh -c 'echo tty-out; echo tty-err >&2'
   x docker wait lg-tty
   x docker logs lg-tty
@@ -421,6 +429,8 @@ sc_fs() {
   xs "tar -C '$W' -c hostfile | docker cp - fs:/root"
   x docker exec fs sh -c 'cd /tmp && find . /newdir /root | sort && stat -c "%A %u:%g %s %n" /tmp/hostfile /tmp/renamed /tmp/hostdir/a /root/hostfile'
   x -s docker diff fs
+  x -f 's/[0-9]+/<N>/g' docker inspect -s -f '{{.SizeRw}} {{.SizeRootFs}}' fs
+  x docker ps -a -s --filter name=^fs$ --format '{{.Size}}'
   x docker stop -t 0 fs
   x docker cp fs:/newdir/f "$W/cp/stopped"
   x docker cp "$W/hostfile" fs:/stopped-in
@@ -672,6 +682,19 @@ sc_vols() {
   x docker run "${N[@]}" --rm -v t1vol-auto:/v busybox sh -c 'ls -a /v'
   x docker volume inspect -f '{{.Name}} {{.Driver}}' t1vol-auto
   x docker volume rm t1vol-auto
+  # a new named or anonymous volume is filled from the image's content at the mount point
+  x docker run "${N[@]}" --rm -v t1vol-fill:/etc busybox sh -c 'ls /etc | sort | tr "\n" " "'
+  x docker run "${N[@]}" --rm -v t1vol-fill:/x busybox sh -c 'ls /x | sort | tr "\n" " "'
+  x docker run "${N[@]}" --rm -v /etc busybox sh -c 'ls /etc | sort | tr "\n" " "'
+  x docker run "${N[@]}" --rm -v t1vol-fill:/etc:nocopy busybox sh -c 'ls /etc | wc -l'
+  x docker volume rm t1vol-fill
+  x docker run "${N[@]}" --rm -v t1vol-nc:/etc:nocopy busybox sh -c 'ls /etc | wc -l'
+  x docker volume rm t1vol-nc
+  x docker run "${N[@]}" --name vo-seed busybox sh -c 'mkdir /imgvol && echo seeded > /imgvol/s && chmod 700 /imgvol'
+  x docker commit -c 'VOLUME ["/imgvol"]' vo-seed t1/seed
+  x docker run "${N[@]}" --rm t1/seed sh -c 'cat /imgvol/s; ls -ld /imgvol | cut -c1-10'
+  q docker rm -f vo-seed
+  q docker rmi t1/seed
   x docker commit -c 'VOLUME ["/imgvol"]' vo-b t1/vol
   x docker run "${N[@]}" --name vo-img t1/vol sh -c 'ls -a /imgvol'
   xi vo-img
@@ -936,6 +959,11 @@ sc_global() {
   x docker events --since "$t2" --until "$t3" --format '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}'
   x docker system prune -f
   x docker ps -a --format '{{.Names}}'
+  x docker run "${N[@]}" --name gl-lab busybox true
+  x -f 's/sha256:[0-9a-f]+/<IMG>/' docker commit -c 'LABEL t1=prune' gl-lab t1/lab:1
+  x docker rm gl-lab
+  x -f 's/[0-9.]+[kMG]?B/<SIZE>/g' docker image prune -a -f --filter label=t1=prune
+  x docker images --format '{{.Repository}}:{{.Tag}}'
 }
 
 # ---------------------------------------------------------------------------------------------------------
