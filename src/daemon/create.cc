@@ -13,6 +13,7 @@
 #include "daemon/daemon.h"
 #include "daemon/live.h"
 #include "daemon/names.h"
+#include "daemon/profiles/defaults.h"
 #include "daemon/settings.h"
 #include "daemon/spec.h"
 #include "daemon/store.h"
@@ -44,7 +45,7 @@ Result<MountRecord> ParseBind(const std::string& spec) {
     if (o == "ro") m.rw = false;
     else if (o == "rw" || o == "z" || o == "Z" || o == "nocopy" || o == "consistent" || o == "cached" || o == "delegated") {}
     else if (kPropagations.count(o)) m.propagation = o;
-    else return Error(Errc::kInvalidArgument, "invalid mode: " + o);
+    else return Error(Errc::kInvalidArgument, "invalid mode: " + mode);
   }
   if (IsAbs(src)) {
     m.type = "bind";
@@ -147,6 +148,11 @@ Result<Json> Daemon::Create(const std::string& name_in, const Json& body_in) {
   Json image_run = image_cfg.json.contains("config") && image_cfg.json["config"].is_object() ? image_cfg.json["config"] : Json::object();
 
   Json host = NormalizeHostConfig(host_in, opts_.log_driver, opts_.log_opts, cgroup_v2_);
+  // Docker records the masked and read-only /proc paths of an unprivileged container in its HostConfig.
+  if (!host.value("Privileged", false)) {
+    if (!host.contains("MaskedPaths")) host["MaskedPaths"] = profiles::DefaultMaskedPaths();
+    if (!host.contains("ReadonlyPaths")) host["ReadonlyPaths"] = profiles::DefaultReadonlyPaths();
+  }
   Json config = NormalizeConfig(MergeImageConfig(NormalizeConfig(user_config), image_run));
   if (config["Entrypoint"].is_null() && config["Cmd"].is_null()) return Error(Errc::kInvalidArgument, "No command specified");
   int cpus = static_cast<int>(std::thread::hardware_concurrency());
@@ -217,7 +223,7 @@ Result<Json> Daemon::Create(const std::string& name_in, const Json& body_in) {
   for (auto& from : Strings(host.value("VolumesFrom", Json(nullptr)))) {
     auto parts = Split(from, ':');
     auto other = Find(parts[0]);
-    if (!other.ok()) return other.error();
+    if (!other.ok()) return Error(Errc::kInvalidArgument, other.error().message());
     std::string mode = parts.size() > 1 ? parts[1] : "";
     if (!mode.empty() && mode != "ro" && mode != "rw") return Error(Errc::kInvalidArgument, "invalid mode: " + mode);
     std::vector<MountRecord> theirs;

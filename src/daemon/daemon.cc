@@ -8,7 +8,9 @@
 
 #include "base/file.h"
 #include "base/log.h"
+#include "base/strings.h"
 #include "daemon/live.h"
+#include "daemon/names.h"
 #include "daemon/shim/shim.h"
 #include "daemon/store.h"
 #include "runtime/cgroups/layout.h"
@@ -40,6 +42,19 @@ Result<std::unique_ptr<Daemon>> Daemon::Open(DaemonOptions opts) {
   d->store_ = SKIFF_TRY_CTX(ContainerStore::Open(o.data_root + "/containers.db"), "open container store");
   d->volumes_ = SKIFF_TRY_CTX(VolumeStore::Open(o.data_root + "/volumes"), "open volume store");
   d->runtime_ = std::make_unique<runtime::Runtime>(d->RuntimeRoot());
+  // The engine's ID for `info`: 12 groups of 4 base32 characters, as dockerd shows its own, kept across
+  // restarts.
+  std::string id_file = o.data_root + "/engine-id";
+  d->engine_id_ = std::string(Trim(ReadFile(id_file).value_or("")));
+  if (d->engine_id_.empty()) {
+    static constexpr char kB32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    std::string hex = NewId();
+    for (size_t i = 0; i < 48; ++i) {
+      if (i && i % 4 == 0) d->engine_id_ += ':';
+      d->engine_id_ += kB32[std::stoi(hex.substr(i, 1), nullptr, 16) * 2 % 32 + (hex[63 - i] > '7')];
+    }
+    SKIFF_TRY(WriteFileAtomic(id_file, d->engine_id_ + "\n"));
+  }
   SKIFF_TRY(d->Restore());
   return d;
 }

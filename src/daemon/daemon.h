@@ -213,6 +213,7 @@ class Daemon {
   int bg_count_ = 0;
   std::unique_ptr<runtime::Runtime> runtime_;  // in-process: kill, pause, resume, update, stats, pids, delete
   bool cgroup_v2_ = false;
+  std::string engine_id_;  // <data-root>/engine-id: Docker's "XXXX:XXXX:..." form, made once
 
   friend class DaemonTest;
 };

@@ -39,7 +39,8 @@ bool Event::Matches(const Filters& f) const {
   if (f.Has("container")) {
     if (type != "container") return false;
     bool ok = false;
-    for (auto& v : f.Values("container")) ok = ok || v == name("name") || (!v.empty() && id.rfind(v, 0) == 0);
+    // Docker's FuzzyMatch: a prefix of the name or of the ID.
+    for (auto& v : f.Values("container")) ok = ok || (!v.empty() && (name("name").rfind(v, 0) == 0 || id.rfind(v, 0) == 0));
     if (!ok) return false;
   }
   if (f.Has("image")) {

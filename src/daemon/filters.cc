@@ -39,6 +39,17 @@ Result<Filters> Filters::ParseText(std::string_view raw, const std::set<std::str
   return Parse(*j, allowed);
 }
 
+Result<Filters> Filters::ParseTextAnyKey(std::string_view raw) {
+  if (raw.empty()) return Filters();
+  auto j = ParseJson(raw, "filters");
+  if (!j.ok()) return Error(Errc::kInvalidArgument, "invalid filters: " + j.error().message());
+  std::set<std::string> keys;
+  if (j->is_object()) {
+    for (auto& [k, v] : j->items()) keys.insert(k);
+  }
+  return Parse(*j, keys);
+}
+
 std::vector<std::string> Filters::Values(std::string_view key) const {
   auto it = m_.find(std::string(key));
   return it == m_.end() ? std::vector<std::string>{} : it->second;

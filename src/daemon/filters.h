@@ -20,6 +20,8 @@ class Filters {
   // "Invalid filter 'x'" (Docker's wording).
   static Result<Filters> Parse(const Json& raw, const std::set<std::string>& allowed);
   static Result<Filters> ParseText(std::string_view raw, const std::set<std::string>& allowed);
+  // Any key accepted (events: Docker ignores filters it does not know).
+  static Result<Filters> ParseTextAnyKey(std::string_view raw);
 
   bool empty() const { return m_.empty(); }
   bool Has(std::string_view key) const { return m_.find(std::string(key)) != m_.end(); }

@@ -19,6 +19,10 @@ void Daemon::PublishImageEvent(const std::string& action, const std::string& id,
 }
 
 Status Daemon::TagImage(const std::string& source, const std::string& target) {
+  if (auto src = images_->Resolve(source); !src.ok() && src.error().code() == Errc::kNotFound) {
+    auto r = image::ParseReference(source);
+    return Error(Errc::kNotFound, "No such image: " + (r.ok() && !image::LooksLikeFullId(source) ? r->WithDefaultTag().FamiliarString() : source));
+  }
   SKIFF_TRY(images_->Tag(source, target));
   auto id = images_->Resolve(target);
   auto ref = image::ParseReference(target);
@@ -30,9 +34,10 @@ Status Daemon::TagImage(const std::string& source, const std::string& target) {
 Result<std::vector<image::DeleteItem>> Daemon::RemoveImage(const std::string& ref, bool force, bool no_prune) {
   auto id = images_->Resolve(ref);
   auto items = SKIFF_TRY(images_->Remove(ref, force, no_prune));
+  std::string sid = id.ok() ? id->str() : "";
   for (auto& it : items) {
-    if (!it.untagged.empty()) PublishImageEvent("untag", id.ok() ? id->str() : it.untagged, {{"name", it.untagged}});
-    if (!it.deleted.empty()) PublishImageEvent("delete", it.deleted, {{"name", it.deleted}});
+    if (!it.untagged.empty()) PublishImageEvent("untag", sid, {{"name", sid}});
+    if (!it.deleted.empty() && it.deleted == sid) PublishImageEvent("delete", sid, {{"name", sid}});
   }
   return items;
 }
@@ -81,6 +86,14 @@ Result<Json> Daemon::ListImages(bool all, bool digests, const Filters& f) {
       }
       if (kept.empty()) continue;
       tags = kept;
+      std::vector<std::string> digests;
+      for (auto& d : s.repo_digests) {
+        std::string repo = d.substr(0, d.find('@'));
+        bool m = false;
+        for (auto& pat : f.Values("reference")) m = m || fnmatch(pat.c_str(), repo.c_str(), FNM_PATHNAME) == 0;
+        if (m) digests.push_back(d);
+      }
+      s.repo_digests = digests;
     }
     Json labels = nullptr;
     if (!s.labels.empty()) {

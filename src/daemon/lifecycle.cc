@@ -364,6 +364,14 @@ void Daemon::OnExit(const std::shared_ptr<Live>& c, uint64_t gen, int code, cons
   bool restart = false, remove = false;
   int64_t delay = 0;
   ContainerRecord rec;
+  std::string id;
+  {
+    std::lock_guard l(c->mu);
+    if (c->run_gen != gen || c->removed) return;
+    id = c->rec.id;
+  }
+  // The rootfs is unmounted before anyone can see the exit: a restart waiting for it mounts afresh.
+  (void)images_->UnmountContainerSnapshot(id);
   {
     std::lock_guard l(c->mu);
     ContainerRecord& r = c->rec;
@@ -391,7 +399,6 @@ void Daemon::OnExit(const std::shared_ptr<Live>& c, uint64_t gen, int code, cons
     rec = r;
     c->cv.notify_all();
   }
-  (void)images_->UnmountContainerSnapshot(rec.id);
   if (oom) Emit(rec, "oom");
   Emit(rec, "die", {{"exitCode", std::to_string(code)}});
   if (restart) {

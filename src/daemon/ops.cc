@@ -117,9 +117,9 @@ Json DockerStats(const Json& d, uint64_t host_mem) {
   if (limit == 0 || (host_mem && limit > host_mem)) limit = host_mem;
   Json memory_stats = {{"usage", mu.value("usage", uint64_t{0})},
                        {"max_usage", mu.value("max", uint64_t{0})},
-                       {"stats", mem.value("stats", Json::object())},
+                       {"stats", mem.value("raw", Json::object())},
                        {"limit", limit}};
-  if (mu.contains("failcnt")) memory_stats["failcnt"] = mu["failcnt"];
+  if (mu.value("failcnt", uint64_t{0}) != 0) memory_stats["failcnt"] = mu["failcnt"];
   const Json& pids = d.value("pids", Json::object());
   Json pids_stats = {{"current", pids.value("current", uint64_t{0})}};
   if (pids.value("limit", uint64_t{0}) > 0) pids_stats["limit"] = pids["limit"];
@@ -188,7 +188,7 @@ Result<Json> Daemon::Update(const std::string& ref, const Json& body) {
     config_copy = c->rec.config;
   }
   int cpus = static_cast<int>(std::thread::hardware_concurrency());
-  if (Status s = ValidateSettings(config_copy, hc, cpus > 0 ? cpus : 1); !s.ok()) return fail(s.error().message());
+  SKIFF_TRY(ValidateSettings(config_copy, hc, cpus > 0 ? cpus : 1));
   if (running) {
     Json mem = Json::object(), cpu = Json::object();
     if (Int(hc, "Memory") > 0) mem["limit"] = Int(hc, "Memory");
@@ -210,7 +210,10 @@ Result<Json> Daemon::Update(const std::string& ref, const Json& body) {
     }
     if (Int(hc, "BlkioWeight") > 0) resources["blockIO"] = {{"weight", Int(hc, "BlkioWeight")}};
     if (!resources.empty()) {
-      if (Status s = runtime_->Update(id, resources); !s.ok()) return fail(s.error().message());
+      // The runtime's parser reads config files, where non-negative numbers are unsigned: give it the
+      // same document it would read (a JSON round trip).
+      auto doc = SKIFF_TRY(ParseJson(DumpJson(resources), "update resources"));
+      if (Status s = runtime_->Update(id, doc); !s.ok()) return fail(s.error().message());
     }
   }
   std::lock_guard l(c->mu);

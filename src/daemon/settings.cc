@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "base/strings.h"
+#include "sys/process.h"
 
 namespace skiff::daemon {
 
@@ -119,6 +120,7 @@ Json NormalizeHostConfig(const Json& in, const std::string& log_driver,
   if (Str(out, "CgroupnsMode").empty()) out["CgroupnsMode"] = cgroup_v2 ? "private" : "host";
   if (Int(out, "ShmSize") == 0) out["ShmSize"] = 64 * 1024 * 1024;
   if (Str(out, "Runtime").empty()) out["Runtime"] = "skiff";
+  if (out["PidsLimit"].is_number() && out["PidsLimit"].get<int64_t>() <= 0) out["PidsLimit"] = nullptr;
   // Memory swap: unset with a memory limit means twice the limit (dockerd's adaptContainerSettings).
   if (Int(out, "Memory") > 0 && Int(out, "MemorySwap") == 0) out["MemorySwap"] = Int(out, "Memory") * 2;
   // Log config: the daemon default, with its options, when the container names none or the same driver.
@@ -298,8 +300,13 @@ Status ValidateSettings(const Json& config, const Json& hc, int online_cpus) {
       return Invalid("StartPeriod in Healthcheck cannot be less than 1ms");
     }
   }
-  if (config.contains("StopSignal") && config["StopSignal"].is_string() && !Str(config, "StopSignal").empty()) {
-    // Parsed again when used; checked here for the error at create time.
+  if (std::string sig = Str(config, "StopSignal"); !sig.empty()) {
+    auto n = sys::ParseSignal(sig);
+    if (!n.ok() || *n <= 0 || *n > 64) return Invalid("Invalid signal: " + sig);
+  }
+  // 21: the working directory must be absolute.
+  if (std::string wd = Str(config, "WorkingDir"); !wd.empty() && wd[0] != '/') {
+    return Invalid("the working directory '" + wd + "' is invalid, it needs to be an absolute path.");
   }
   return Ok();
 }

@@ -257,8 +257,12 @@ Result<Json> BuildSpec(const ContainerRecord& c, const SpecContext& ctx) {
       user.push_back(M(d, "tmpfs", "tmpfs", TmpfsOptions(opts.is_string() ? opts.get<std::string>() : "")));
     }
   }
+  bool ro_root = hc.value("ReadonlyRootfs", false);
   auto net_file = [&](const std::string& dst, const std::string& src) {
-    if (!src.empty() && !user_dst.count(dst)) user.push_back(M(dst, "bind", src, {"rbind", "rprivate"}));
+    if (src.empty() || user_dst.count(dst)) return;
+    std::vector<std::string> opts = {"rbind", "rprivate"};
+    if (ro_root) opts.push_back("ro");  // --read-only covers /etc/hosts & co. too, as in Docker
+    user.push_back(M(dst, "bind", src, opts));
   };
   net_file("/etc/resolv.conf", c.resolv_conf_path);
   net_file("/etc/hostname", c.hostname_path);
@@ -317,9 +321,15 @@ Result<Json> BuildSpec(const ContainerRecord& c, const SpecContext& ctx) {
                 {"cgroupsPath", CleanPath(parent + "/" + c.id)},
                 {"namespaces", ns}};
   Json sysctl = Json::object();
-  if (net != "host") {
+  bool own_net = !ctx.ns_paths.count("network");
+  if (own_net) {
     sysctl["net.ipv4.ip_unprivileged_port_start"] = "0";
     sysctl["net.ipv4.ping_group_range"] = "0 2147483647";
+    // Docker turns IPv6 off in a namespace whose network has none (all Skiff networks, for now).
+    if (PathExists("/proc/sys/net/ipv6")) {
+      sysctl["net.ipv6.conf.all.disable_ipv6"] = "1";
+      sysctl["net.ipv6.conf.default.disable_ipv6"] = "1";
+    }
   }
   if (hc.contains("Sysctls") && hc["Sysctls"].is_object()) {
     for (auto& [k, v] : hc["Sysctls"].items()) sysctl[k] = v;
@@ -346,8 +356,7 @@ Result<Json> BuildSpec(const ContainerRecord& c, const SpecContext& ctx) {
                {"mounts", mounts},
                {"linux", linux}};
   // A network namespace of its own starts with lo down: the loopback hook brings it up.
-  bool own_netns = !ctx.ns_paths.count("network");
-  if (own_netns && !ctx.runtime_path.empty()) {
+  if (own_net && !ctx.runtime_path.empty()) {
     spec["hooks"] = {{"createRuntime", {{{"path", ctx.runtime_path}, {"args", {"skiff-runtime", "hook", "loopback"}}}}}};
   }
   if (mode("UTSMode") != "host") {

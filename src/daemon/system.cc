@@ -85,11 +85,10 @@ Json Daemon::Info() {
   ::uname(&u);
   char host[256] = {};
   ::gethostname(host, sizeof host - 1);
-  std::string machine_id = Trim(ReadFile("/etc/machine-id").value_or("")).data();
   int ncpu = static_cast<int>(std::thread::hardware_concurrency());
   bool v2 = cgroup_v2_;
   return {
-      {"ID", machine_id.empty() ? std::string(host) : machine_id},
+      {"ID", engine_id_},
       {"Containers", total},
       {"ContainersRunning", running},
       {"ContainersPaused", paused},

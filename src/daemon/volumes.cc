@@ -46,7 +46,7 @@ Status ValidateVolumeName(const std::string& name) {
 Json Volume::ToJson(int64_t ref_count, int64_t size) const {
   Json j = {{"Name", name},         {"Driver", driver},
             {"Mountpoint", mountpoint}, {"CreatedAt", created_at},
-            {"Labels", labels.empty() ? Json(nullptr) : MapJson(labels)},
+            {"Labels", labels.empty() && anonymous ? Json(nullptr) : MapJson(labels)},
             {"Options", options.empty() ? Json(nullptr) : MapJson(options)},
             {"Scope", "local"}};
   if (ref_count >= 0) j["UsageData"] = {{"RefCount", ref_count}, {"Size", size}};

@@ -38,6 +38,7 @@ Status MountWithFsconfig(const OverlaySpec& spec, const std::string& target) {
       return Error::Sys(std::string("overlay option ") + key + "=" + value);
     return Ok();
   };
+  (void)set("source", "overlay");  // what /proc/mounts shows as the device, as with Docker
   for (const auto& l : spec.lowers) SKIFF_TRY(set("lowerdir+", l));
   if (!spec.upper.empty()) {
     SKIFF_TRY(set("upperdir", spec.upper));

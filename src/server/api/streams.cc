@@ -78,7 +78,9 @@ void AddStreamRoutes(Router& r, Daemon& d) {
           started = res.StartStream(200, "application/vnd.docker.raw-stream").ok();
         },
         [&](int stream, std::string_view line, int64_t time_ns) -> Status {
-          std::string text = p.timestamps ? FixedNanoTime(time_ns) + " " + std::string(line) : std::string(line);
+          // --details: the log's attributes (none in Skiff's json-file) and a space before each line.
+          std::string text = (p.details ? " " : "") + std::string(line);
+          if (p.timestamps) text = FixedNanoTime(time_ns) + " " + text;
           buf += tty ? text : StdFrame(stream, text);
           if (p.follow || buf.size() >= 32 * 1024) return flush();
           return Ok();
@@ -162,8 +164,7 @@ void AddStreamRoutes(Router& r, Daemon& d) {
 
   // --- events ---
   r.Get("/events", [&d](Request& req, Response& res) -> Status {
-    auto f = SKIFF_TRY(QueryFilters(req, {"config", "container", "daemon", "event", "image", "label", "network", "node",
-                                          "plugin", "scope", "secret", "service", "type", "volume"}));
+    auto f = SKIFF_TRY(daemon::Filters::ParseTextAnyKey(req.query.GetOr("filters", "")));
     int64_t now = daemon::NowNs();
     int64_t since = 0, until = 0;
     if (auto v = req.query.GetOr("since", ""); !v.empty()) since = SKIFF_TRY(daemon::Filters::ParseTimeFilter(v, now));
