@@ -65,6 +65,7 @@ EOF
 chmod +x "$dir/bin/api" "$dir/bin/timed" "$dir/bin/keys"
 export PATH="$dir/bin:$PATH"
 d_cgparent="skiff-test-docker-${dir##*/}"
+custom_cgparent="skiff-test-custom-${dir##*/}"   # for --cgroup-parent, on both daemons
 
 cleanup() {
   trap - EXIT
@@ -80,8 +81,8 @@ cleanup() {
     [ -n "$ids" ] && DOCKER_HOST="unix://$D_DIR/docker.sock" timeout 60 docker rm -f -v $ids >/dev/null 2>&1
   fi
   "$src/tests/support/private-dockerd.sh" stop "$D_DIR" >/dev/null 2>&1
-  for c in /sys/fs/cgroup/*/"$d_cgparent"; do [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null; done
   SKIFF_BIN=$bin "$src/tests/support/private-skiffd.sh" stop "$S_DIR" >/dev/null 2>&1
+  for c in /sys/fs/cgroup/*/"$d_cgparent" /sys/fs/cgroup/*/"$custom_cgparent"; do [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null; done
   rm -rf --one-file-system "$dir"
 }
 trap cleanup EXIT
@@ -849,6 +850,39 @@ sc_flows() {
   x docker container rm -f fl-since fl-oom fl-at
 }
 
+# odds and ends: resource flags seen inside, cgroup paths, multi-object inspect, attach/stats on stopped ones
+sc_misc() {
+  local CG='s#/skiff-test-[A-Za-z0-9_.-]+#/<CGPARENT>#g; s#[0-9a-f]{64}#<ID>#g'
+  x docker run "${N[@]}" --rm --cpuset-cpus 0 --memory 64m --memory-reservation 32m --cpu-period 50000 --cpu-quota 25000 --oom-score-adj 300 --memory-swappiness 10 busybox sh -c 'cat /sys/fs/cgroup/cpuset/cpuset.cpus /sys/fs/cgroup/memory/memory.soft_limit_in_bytes /sys/fs/cgroup/cpu/cpu.cfs_period_us /sys/fs/cgroup/cpu/cpu.cfs_quota_us /proc/self/oom_score_adj /sys/fs/cgroup/memory/memory.swappiness'
+  x docker run "${N[@]}" --rm busybox sh -c 'cat /proc/self/oom_score_adj /sys/fs/cgroup/memory/memory.swappiness /sys/fs/cgroup/memory/memory.soft_limit_in_bytes'
+  x -f "$CG" docker run "${N[@]}" --rm busybox sh -c 'grep -E ":(memory|pids|cpu,cpuacct|cpu|freezer|devices):" /proc/self/cgroup | sort'
+  x -f "$CG" docker run "${N[@]}" --rm --cgroup-parent "/$custom_cgparent" busybox sh -c 'grep -E ":memory:" /proc/self/cgroup'
+  x docker run "${N[@]}" --rm busybox sh -c 'ls /sys/fs/cgroup | sort | tr "\n" " "'
+  x docker run "${N[@]}" --rm --tmpfs /tmp:exec,size=2m busybox sh -c 'mount | grep " /tmp " | cut -d" " -f1-6'
+  x docker run "${N[@]}" --rm --shm-size 2m --ipc shareable busybox sh -c 'df -k /dev/shm | tail -1 | awk "{print \$2}"'
+  x docker run "${N[@]}" --rm --ipc host busybox sh -c '[ "$(readlink /proc/1/ns/ipc)" = "$(readlink /proc/self/ns/ipc)" ] && echo same-as-pid1'
+  printf 'la=1\nlb=two words\n' > "$W/labels"
+  x docker create "${N[@]}" --name mi-lab --label-file "$W/labels" --cidfile "$W/cid" busybox true
+  xs "[ \"\$(cat '$W/cid')\" = \"\$(docker inspect -f '{{.Id}}' mi-lab)\" ] && echo cidfile-ok; docker inspect -f '{{json .Config.Labels}}' mi-lab"
+  x docker create "${N[@]}" --name mi-lab --cidfile "$W/cid" busybox true
+  x docker run -d "${N[@]}" --name mi-run busybox sleep 300
+  x docker run "${N[@]}" --name mi-run busybox true
+  x docker inspect -f '{{.Name}}' mi-lab mi-run nosuch-mi
+  x docker inspect --type volume nosuch-mi
+  x docker container inspect -f '{{.Name}}' mi-lab mi-run
+  x docker attach mi-lab
+  x -f 's/[0-9]+(\.[0-9]+)?(%|[kKMGT]?i?B)/<N>\2/g' docker stats --no-stream --format '{{.Name}} {{.CPUPerc}} {{.MemUsage}} {{.PIDs}}' mi-lab
+  x -f 's/ +/ /g; s/^(\S+) [0-9]+ [0-9]+ [0-9]+ \S+ (\S+) \S+ /\1 P P C STIME \2 TIME /' docker top mi-run -ef
+  x -f 's/ +/ /g; s/^root [0-9]+ [0-9.]+ [0-9.]+ [0-9]+ [0-9]+ /root P C M V R /; s/ [0-9:]+ [0-9:]+ sleep/ T T sleep/' docker top mi-run aux
+  x docker top mi-run -o pid,nosuchfield
+  x docker rename mi-run mi-run2
+  x docker exec mi-run2 hostname
+  x docker inspect -f '{{.Name}} {{.Config.Hostname}}' mi-run2
+  x docker restart -t 0 mi-run2
+  x docker exec mi-run2 cat /etc/hostname
+  q docker rm -f mi-lab mi-run2
+}
+
 # ---------------------------------------------------------------------------------------------------------
 # Phase 2: global state, runs alone.
 sc_global() {
@@ -1038,7 +1072,7 @@ compare() {
   done
 }
 
-phase1=(run logs stop names start_a exec fs commit export save rmi opts vols restart health signals stats keys flows)
+phase1=(run logs stop names start_a exec fs commit export save rmi opts vols restart health signals stats keys flows misc)
 start=$(date +%s)
 selected=()
 for sc in "${phase1[@]}"; do [[ $sc =~ $ONLY ]] && selected+=("$sc"); done
