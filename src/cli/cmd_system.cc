@@ -188,7 +188,9 @@ Result<int> Info(Cli& cli, Invocation& inv) {
   inv.flags().String(&fmt_str, "f,format", "Format the output using the given Go template");
   auto args = inv.Parse();
   if (!args) return inv.exit_code();
-  auto info = cli.api().GetJson("/info");
+  // One answer, parsed twice: as plain JSON for the template and keeping the daemon's field order for `json`.
+  auto raw = cli.api().Call("GET", "/info");
+  Result<Json> info = raw.ok() ? ParseJson(raw->body, "/info") : Result<Json>(raw.error());
   if (!fmt_str.empty()) {
     auto tmpl = format::Template::Parse(fmt_str);
     if (!tmpl.ok()) {
@@ -197,8 +199,17 @@ Result<int> Info(Cli& cli, Invocation& inv) {
     }
     Json data = info.ok() ? *info : Json::object();
     data["ClientInfo"] = ClientInfo();
-    data["ClientErrors"] = nullptr;
     if (!info.ok()) data["ServerErrors"] = Json::array({info.error().message()});
+    auto ordered = std::make_shared<OJson>(raw.ok() ? OJson::parse(raw->body, nullptr, false) : OJson::object());
+    if (!ordered->is_object()) *ordered = OJson::object();
+    OJson client = OJson::object();
+    client["Debug"] = false;
+    client["Context"] = "default";
+    client["Plugins"] = OJson::array();
+    client["Warnings"] = nullptr;
+    (*ordered)["ClientInfo"] = client;
+    tmpl = format::Template::Parse(fmt_str, OrderedJsonFuncs(ordered));
+    if (!tmpl.ok()) return std::move(tmpl).error();
     auto out = tmpl->Execute(data);
     if (!out.ok()) {
       cli.Out("\n");
@@ -320,6 +331,46 @@ Result<int> Version(Cli& cli, Invocation& inv) {
     return keys;
   };
   auto tmpl = format::Template::Parse(fmt_str.empty() ? std::string(kVersionTemplate) : fmt_str, funcs);
+  if (tmpl.ok() && !fmt_str.empty()) {
+    // `json` as docker's typed versionInfo prints it: Client and Server in Go field order (the Client's
+    // template-only APIVersion alias is not part of it).
+    auto raw = cli.api().Call("GET", "/version");
+    OJson server = raw.ok() ? OJson::parse(raw->body, nullptr, false) : OJson(nullptr);
+    if (server.is_object() && server.contains("Components")) {
+      for (auto& c : server["Components"]) {
+        if (c.value("Name", "") == "Engine" && c.contains("Details") && c["Details"].contains("BuildTime")) {
+          c["Details"]["BuildTime"] = ReformatDate(c["Details"]["BuildTime"].get<std::string>());
+        }
+      }
+    }
+    OJson client = OJson::object();
+    client["Platform"] = OJson{{"Name", ""}};
+    for (const char* k : {"Version", "ApiVersion", "DefaultAPIVersion", "GitCommit", "GoVersion", "Os", "Arch",
+                          "BuildTime", "Context"}) {
+      client[k] = "";
+    }
+    client["Experimental"] = true;
+    auto vd = std::make_shared<OJson>(OJson{{"Client", client}, {"Server", server}});
+    auto ordered_json = OrderedJsonFuncs(vd)["json"];
+    funcs["json"] = [vd, ordered_json](const std::vector<Json>& a) -> Result<Json> {
+      if (a.size() == 1 && a[0].is_object()) {
+        auto fill = [](OJson c, const Json& v) {
+          for (auto& [k, x] : c.items()) {
+            if (v.contains(k)) x = OJson::parse(v[k].dump());
+          }
+          return c;
+        };
+        if (a[0].contains("ServerOK")) {
+          OJson whole = *vd;
+          whole["Client"] = fill((*vd)["Client"], a[0]["Client"]);
+          return Json(GoJsonDump(whole));
+        }
+        if (a[0].contains("APIVersion")) return Json(GoJsonDump(fill((*vd)["Client"], a[0])));
+      }
+      return ordered_json(a);
+    };
+    tmpl = format::Template::Parse(fmt_str, funcs);
+  }
   if (!tmpl.ok()) {
     std::string msg = tmpl.error().message();
     if (fmt_str.empty() == false && msg.rfind("template: :", 0) == 0) msg = "template: version:" + msg.substr(11);

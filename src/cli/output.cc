@@ -6,6 +6,7 @@
 #include "cli/format/format.h"
 #include "cli/format/template.h"
 #include "cli/json_indent.h"
+#include "cli/run_config.h"
 
 namespace skiff::cli {
 
@@ -22,17 +23,67 @@ bool FormatUsesField(const std::string& format, std::string_view field) {
   return format.find("." + std::string(field)) != std::string::npos;
 }
 
+namespace {
+
+bool SameValue(const Json& a, const OJson& b) {
+  if (a.is_object()) {
+    if (!b.is_object() || a.size() != b.size()) return false;
+    for (const auto& [k, v] : a.items()) {
+      auto it = b.find(k);
+      if (it == b.end() || !SameValue(v, *it)) return false;
+    }
+    return true;
+  }
+  if (a.is_array()) {
+    if (!b.is_array() || a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+      if (!SameValue(a[i], b[i])) return false;
+    }
+    return true;
+  }
+  if (a.is_number() && b.is_number()) return a.dump() == b.dump();
+  return a.dump() == b.dump();
+}
+
+const OJson* FindValue(const Json& v, const OJson& tree) {
+  if (tree.type() == OJson::value_t(v.type()) || (v.is_number() && tree.is_number())) {
+    if (SameValue(v, tree)) return &tree;
+  }
+  if (tree.is_structured()) {
+    for (const auto& child : tree) {
+      if (const OJson* found = FindValue(v, child)) return found;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+format::FuncMap OrderedJsonFuncs(std::shared_ptr<const OJson> ordered) {
+  format::FuncMap funcs;
+  funcs["json"] = [ordered](const std::vector<Json>& args) -> Result<Json> {
+    if (args.size() != 1) return Error(Errc::kInvalidArgument, "wrong number of args for json: want 1");
+    const Json& v = args[0];
+    if (v.is_structured() && ordered) {
+      if (const OJson* o = FindValue(v, *ordered)) return Json(GoJsonDump(*o));
+    }
+    return Json(format::GoJson(v));
+  };
+  return funcs;
+}
+
 Result<int> RunInspect(const Cli& cli, const std::vector<std::string>& refs, const std::string& fmt_str,
                        const RawGetter& get_raw) {
-  std::optional<format::Template> tmpl;
+  // The template is parsed once up front (syntax errors end the command, exit 64) and again per element
+  // with that element's key order for `json`.
   if (!fmt_str.empty()) {
     auto t = format::Template::Parse(fmt_str);
     if (!t.ok()) {
       cli.Err("template parsing error: " + t.error().message() + "\n");
       return 64;
     }
-    tmpl = std::move(t).value();
   }
+  bool templated_mode = !fmt_str.empty();
   std::vector<std::string> errs;
   std::vector<std::string> raws;
   std::string templated;
@@ -42,7 +93,7 @@ Result<int> RunInspect(const Cli& cli, const std::vector<std::string>& refs, con
       errs.push_back(raw.error().message());
       continue;
     }
-    if (!tmpl) {
+    if (!templated_mode) {
       raws.push_back(std::string(Trim(*raw)));
       continue;
     }
@@ -51,6 +102,9 @@ Result<int> RunInspect(const Cli& cli, const std::vector<std::string>& refs, con
       errs.push_back("unable to read inspect data: " + j.error().message());
       continue;
     }
+    auto ordered = std::make_shared<const OJson>(OJson::parse(*raw, nullptr, false));
+    auto tmpl = format::Template::Parse(fmt_str, OrderedJsonFuncs(ordered));
+    if (!tmpl.ok()) return std::move(tmpl).error();
     auto r = tmpl->Execute(*j);
     if (!r.ok()) {
       format::ExecOptions strict;
@@ -63,7 +117,7 @@ Result<int> RunInspect(const Cli& cli, const std::vector<std::string>& refs, con
     }
     templated += *r + "\n";
   }
-  if (!tmpl) {
+  if (!templated_mode) {
     if (raws.empty()) {
       cli.Out("[]\n");
     } else {

@@ -4,12 +4,15 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "base/error.h"
 #include "base/json.h"
 #include "cli/command.h"
+#include "cli/format/template.h"
+#include "cli/opts.h"
 
 namespace skiff::cli {
 
@@ -22,6 +25,11 @@ using RawGetter = std::function<Result<std::string>(const std::string& ref)>;
 // docker inspect: prints, collects errors (exit 1), template parse errors exit 64.
 Result<int> RunInspect(const Cli& cli, const std::vector<std::string>& refs, const std::string& format,
                        const RawGetter& get_raw);
+
+// Template functions for data that came from the daemon as Go structs: a `json` that prints objects in the
+// daemon's field order (it finds the value in `ordered`, the same data parsed keeping key order) instead of
+// the sorted order of plain JSON maps. Values not found there fall back to sorted-key JSON.
+format::FuncMap OrderedJsonFuncs(std::shared_ptr<const OJson> ordered);
 
 // True when a --format template evaluates the field (docker executes the template once to find out).
 bool FormatUsesField(const std::string& format, std::string_view field);

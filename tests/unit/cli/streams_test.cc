@@ -4,6 +4,7 @@
 #include "cli/api_client.h"
 #include "cli/json_indent.h"
 #include "cli/json_stream.h"
+#include "cli/output.h"
 #include "cli/reference.h"
 #include "cli/stdcopy.h"
 #include "cli/terminal.h"
@@ -166,6 +167,24 @@ TEST(ApiErrors, DaemonMessages) {
   EXPECT_EQ(ApiClient::ResponseError(500, "", "").message(),
             "request returned Internal Server Error for API route and version 1.41, check if the server supports the "
             "requested API version");
+}
+
+}  // namespace
+}  // namespace skiff::cli
+
+namespace skiff::cli {
+namespace {
+
+TEST(OrderedJson, TemplateJsonKeepsDaemonFieldOrder) {
+  const char* raw = R"({"Id":"x","Config":{"Hostname":"h","Env":null,"Cmd":["sh"],"Labels":{"b":"1","a":"<2>"}}})";
+  auto ordered = std::make_shared<const OJson>(OJson::parse(raw));
+  auto tmpl = format::Template::Parse("{{json .Config}} {{json .Config.Labels}} {{json .Config.Cmd}}",
+                                      OrderedJsonFuncs(ordered));
+  ASSERT_TRUE(tmpl.ok()) << tmpl.error().message();
+  auto out = tmpl->Execute(Json::parse(raw));
+  ASSERT_TRUE(out.ok()) << out.error().message();
+  EXPECT_EQ(*out, R"({"Hostname":"h","Env":null,"Cmd":["sh"],"Labels":{"b":"1","a":"\u003c2\u003e"}} )"
+                  R"({"b":"1","a":"\u003c2\u003e"} ["sh"])");
 }
 
 }  // namespace
