@@ -75,6 +75,10 @@ std::string TopHelp(FlagSet& globals) {
 
 bool IsTty(int fd) { return ::isatty(fd) == 1; }
 
+// Output before a Cli (with its daemon address) exists.
+void StdOut(std::string_view s) { (void)WriteAll(1, s); }
+void StdErr(std::string_view s) { (void)WriteAll(2, s); }
+
 }  // namespace
 
 void Cli::Out(std::string_view s) const { (void)WriteAll(out_fd(), s); }
@@ -105,15 +109,14 @@ std::string Invocation::Help() const {
 }
 
 std::optional<std::vector<std::string>> Invocation::Parse() {
-  Cli quiet("");
   auto parsed = flags_.Parse(argv_, def_.interspersed);
   if (!parsed.ok()) {
-    quiet.Err(fmt::format("{}\nSee '{} --help'.\n", parsed.error().message(), path_));
+    StdErr(fmt::format("{}\nSee '{} --help'.\n", parsed.error().message(), path_));
     exit_code_ = 125;
     return std::nullopt;
   }
   if (parsed->help) {
-    quiet.Out(Help());
+    StdOut(Help());
     exit_code_ = 0;
     return std::nullopt;
   }
@@ -133,7 +136,7 @@ std::optional<std::vector<std::string>> Invocation::Parse() {
                           Pluralize("argument", r.max));
   }
   if (!problem.empty()) {
-    quiet.Err(fmt::format("{}\nSee '{} --help'.\n\nUsage:  {}\n\n{}\n", problem, path_, UseLine(), def_.short_help));
+    StdErr(fmt::format("{}\nSee '{} --help'.\n\nUsage:  {}\n\n{}\n", problem, path_, UseLine(), def_.short_help));
     exit_code_ = 1;
     return std::nullopt;
   }
@@ -164,7 +167,6 @@ void RegisterAll() {
 }
 
 int Dispatch(const std::vector<std::string>& args) {
-  Cli plain("");
   FlagSet globals;
   std::vector<std::string> hosts;
   std::string log_level, config, context, tls_str;
@@ -184,20 +186,20 @@ int Dispatch(const std::vector<std::string>& args) {
 
   auto parsed = globals.Parse(args, false);
   if (!parsed.ok()) {
-    plain.Err(fmt::format("{}\nSee '{} --help'.\n", parsed.error().message(), kProg));
+    StdErr(fmt::format("{}\nSee '{} --help'.\n", parsed.error().message(), kProg));
     return 125;
   }
   if (parsed->help) {
-    plain.Out(TopHelp(globals));
+    StdOut(TopHelp(globals));
     return 0;
   }
   if (version) {
-    plain.Out(fmt::format("Skiff version {}, build {}\n", SKIFF_VERSION, SKIFF_GIT_COMMIT));
+    StdOut(fmt::format("Skiff version {}, build {}\n", SKIFF_VERSION, SKIFF_GIT_COMMIT));
     return 0;
   }
   std::vector<std::string> rest = std::move(parsed->args);
   if (rest.empty()) {
-    plain.Out(TopHelp(globals));
+    StdOut(TopHelp(globals));
     return 0;
   }
 
@@ -205,7 +207,7 @@ int Dispatch(const std::vector<std::string>& args) {
   std::string host;
   if (!hosts.empty()) {
     if (hosts.size() > 1) {
-      plain.Err("Please specify only one -H\n");
+      StdErr("Please specify only one -H\n");
       return 1;
     }
     host = hosts.back();
@@ -220,7 +222,7 @@ int Dispatch(const std::vector<std::string>& args) {
     if (!host.empty() && host[0] == '/') {
       host = "unix://" + host;
     } else {
-      plain.Err(fmt::format("unable to parse docker host `{}`: skiff only supports unix:// sockets\n", host));
+      StdErr(fmt::format("unable to parse docker host `{}`: skiff only supports unix:// sockets\n", host));
       return 1;
     }
   }
@@ -235,7 +237,7 @@ int Dispatch(const std::vector<std::string>& args) {
   auto group = std::find_if(Groups().begin(), Groups().end(), [&](const Group& g) { return g.name == first; });
   if (group != Groups().end()) {
     if (rest.size() == 1 || rest[1] == "--help" || rest[1] == "-h") {
-      plain.Out(GroupHelp(*group));
+      StdOut(GroupHelp(*group));
       return 0;
     }
     for (const auto& c : Commands()) {
@@ -246,7 +248,7 @@ int Dispatch(const std::vector<std::string>& args) {
       }
     }
     if (!found) {
-      plain.Err(fmt::format("{}: '{}' is not a {} {} command.\nSee '{} {} --help'\n", kProg, rest[1], kProg,
+      StdErr(fmt::format("{}: '{}' is not a {} {} command.\nSee '{} {} --help'\n", kProg, rest[1], kProg,
                             group->name, kProg, group->name));
       return 1;
     }
@@ -254,7 +256,7 @@ int Dispatch(const std::vector<std::string>& args) {
     consumed = 2;
   } else {
     if (first == "help") {
-      plain.Out(TopHelp(globals));
+      StdOut(TopHelp(globals));
       return 0;
     }
     for (const auto& c : Commands()) {
@@ -264,7 +266,7 @@ int Dispatch(const std::vector<std::string>& args) {
       }
     }
     if (!found) {
-      plain.Err(fmt::format("{}: '{}' is not a {} command.\nSee '{} --help'\n", kProg, first, kProg, kProg));
+      StdErr(fmt::format("{}: '{}' is not a {} command.\nSee '{} --help'\n", kProg, first, kProg, kProg));
       return 1;
     }
     path = fmt::format("{} {}", kProg, first);
@@ -288,7 +290,7 @@ int Main(int argc, char** argv) {
   try {
     return Dispatch(args);
   } catch (const std::exception& e) {
-    Cli("").Err(fmt::format("{}: internal error: {}\n", kProg, e.what()));
+    StdErr(fmt::format("{}: internal error: {}\n", kProg, e.what()));
     return 1;
   }
 }
