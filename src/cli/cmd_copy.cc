@@ -262,6 +262,17 @@ Status CopyToFile(const std::string& out, HttpResponse& body) {
   return st;
 }
 
+Status CheckArchiveOutput(const Cli& cli, const std::string& output, std::string_view what) {
+  if (output.empty() && cli.OutIsTerminal()) {
+    return Error(Errc::kInvalidArgument, "cowardly refusing to save to a terminal. Use the -o flag or redirect");
+  }
+  if (!output.empty()) {
+    Status st = ValidateOutputPath(output);
+    if (!st.ok()) return Error(Errc::kInvalidArgument, fmt::format("failed to {}: {}", what, st.error().message()));
+  }
+  return Ok();
+}
+
 // Streams a response to -o FILE or stdout (refusing a terminal), as export and save do.
 Result<int> WriteArchiveOutput(const Cli& cli, HttpResponse& body, const std::string& output) {
   if (!output.empty()) {
@@ -284,13 +295,7 @@ Result<int> Export(Cli& cli, Invocation& inv) {
   inv.flags().String(&output, "o,output", "Write to a file, instead of STDOUT");
   auto args = inv.Parse();
   if (!args) return inv.exit_code();
-  if (output.empty() && cli.OutIsTerminal()) {
-    return Error(Errc::kInvalidArgument, "cowardly refusing to save to a terminal. Use the -o flag or redirect");
-  }
-  if (!output.empty()) {
-    Status st = ValidateOutputPath(output);
-    if (!st.ok()) return Error(Errc::kInvalidArgument, "failed to export container: " + st.error().message());
-  }
+  SKIFF_TRY(CheckArchiveOutput(cli, output, "export container"));
   auto resp = SKIFF_TRY(cli.api().Open("GET", "/containers/" + (*args)[0] + "/export", {}));
   return WriteArchiveOutput(cli, *resp, output);
 }

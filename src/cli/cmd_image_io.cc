@@ -21,13 +21,7 @@ Result<int> Save(Cli& cli, Invocation& inv) {
   inv.flags().String(&output, "o,output", "Write to a file, instead of STDOUT");
   auto args = inv.Parse();
   if (!args) return inv.exit_code();
-  if (output.empty() && cli.OutIsTerminal()) {
-    return Error(Errc::kInvalidArgument, "cowardly refusing to save to a terminal. Use the -o flag or redirect");
-  }
-  if (!output.empty()) {
-    Status st = ValidateOutputPath(output);
-    if (!st.ok()) return Error(Errc::kInvalidArgument, "failed to save image: " + st.error().message());
-  }
+  SKIFF_TRY(CheckArchiveOutput(cli, output, "save image"));
   Query q;
   for (const auto& name : *args) q.Add("names", name);
   auto resp = SKIFF_TRY(cli.api().Open("GET", "/images/get", q));

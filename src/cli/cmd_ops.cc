@@ -185,37 +185,7 @@ Result<int> Update(Cli& cli, Invocation& inv) {
   policy["MaximumRetryCount"] = 0;
   if (!restart.empty()) policy = SKIFF_TRY(ParseRestartPolicy(restart));
 
-  OJson b = OJson::object();
-  b["CpuShares"] = f.cpu_shares;
-  b["Memory"] = f.memory;
-  b["NanoCpus"] = f.nano_cpus;
-  b["CgroupParent"] = "";
-  b["BlkioWeight"] = f.blkio_weight;
-  for (const char* k : {"BlkioWeightDevice", "BlkioDeviceReadBps", "BlkioDeviceWriteBps", "BlkioDeviceReadIOps",
-                        "BlkioDeviceWriteIOps"}) {
-    b[k] = nullptr;
-  }
-  b["CpuPeriod"] = f.cpu_period;
-  b["CpuQuota"] = f.cpu_quota;
-  b["CpuRealtimePeriod"] = f.cpu_rt_period;
-  b["CpuRealtimeRuntime"] = f.cpu_rt_runtime;
-  b["CpusetCpus"] = f.cpuset_cpus;
-  b["CpusetMems"] = f.cpuset_mems;
-  b["Devices"] = nullptr;
-  b["DeviceCgroupRules"] = nullptr;
-  b["DeviceRequests"] = nullptr;
-  b["KernelMemory"] = f.kernel_memory;
-  b["KernelMemoryTCP"] = 0;
-  b["MemoryReservation"] = f.memory_reservation;
-  b["MemorySwap"] = f.memory_swap;
-  b["MemorySwappiness"] = nullptr;
-  b["OomKillDisable"] = nullptr;
-  b["PidsLimit"] = f.pids_limit != 0 ? OJson(f.pids_limit) : OJson(nullptr);
-  b["Ulimits"] = nullptr;
-  b["CpuCount"] = 0;
-  b["CpuPercent"] = 0;
-  b["IOMaximumIOps"] = 0;
-  b["IOMaximumBandwidth"] = 0;
+  OJson b = ResourcesJson(f, true, OJson(nullptr));
   b["RestartPolicy"] = policy;
   std::string body = GoJsonDump(b) + "\n";
 

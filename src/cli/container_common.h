@@ -38,6 +38,8 @@ bool PromptForConfirmation(const Cli& cli, const std::string& message);
 Status ValidateOutputPath(const std::string& path);
 // docker's command.CopyToFile: the body into a temp file next to `out`, renamed into place.
 Status CopyToFile(const std::string& out, HttpResponse& body);
+// export/save: refuses a terminal as output, validates -o; what: "export container" / "save image".
+Status CheckArchiveOutput(const Cli& cli, const std::string& output, std::string_view what);
 // export/save output: -o FILE through CopyToFile, else stdout.
 Result<int> WriteArchiveOutput(const Cli& cli, HttpResponse& body, const std::string& output);
 

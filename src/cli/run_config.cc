@@ -286,6 +286,46 @@ void DefineContainerFlags(FlagSet& fl, ContainerFlags* f, bool run) {
   fl.String(&f->workdir, "w,workdir", "Working directory inside the container");
 }
 
+OJson ResourcesJson(const ContainerFlags& f, bool update, const OJson& devices) {
+  // Go's container.Resources in field order. An update sends the pointer and slice fields it does not change
+  // as null; a create sends docker's defaults for them.
+  auto list = [](const std::vector<OJson>& v) { return v.empty() ? OJson(nullptr) : OJson(v); };
+  OJson r = OJson::object();
+  r["CpuShares"] = f.cpu_shares;
+  r["Memory"] = f.memory;
+  r["NanoCpus"] = f.nano_cpus;
+  r["CgroupParent"] = f.cgroup_parent;
+  r["BlkioWeight"] = f.blkio_weight;
+  r["BlkioWeightDevice"] = update ? OJson(nullptr)
+                                  : f.blkio_weight_device.empty() ? OJson::array() : OJson(f.blkio_weight_device);
+  r["BlkioDeviceReadBps"] = list(f.device_read_bps);
+  r["BlkioDeviceWriteBps"] = list(f.device_write_bps);
+  r["BlkioDeviceReadIOps"] = list(f.device_read_iops);
+  r["BlkioDeviceWriteIOps"] = list(f.device_write_iops);
+  r["CpuPeriod"] = f.cpu_period;
+  r["CpuQuota"] = f.cpu_quota;
+  r["CpuRealtimePeriod"] = f.cpu_rt_period;
+  r["CpuRealtimeRuntime"] = f.cpu_rt_runtime;
+  r["CpusetCpus"] = f.cpuset_cpus;
+  r["CpusetMems"] = f.cpuset_mems;
+  r["Devices"] = update ? OJson(nullptr) : devices;
+  r["DeviceCgroupRules"] = ListOrNull(f.device_cgroup_rule);
+  r["DeviceRequests"] = list(f.gpu_values);
+  r["KernelMemory"] = f.kernel_memory;
+  r["KernelMemoryTCP"] = 0;
+  r["MemoryReservation"] = f.memory_reservation;
+  r["MemorySwap"] = f.memory_swap;
+  r["MemorySwappiness"] = update ? OJson(nullptr) : OJson(f.memory_swappiness);
+  r["OomKillDisable"] = update ? OJson(nullptr) : OJson(f.oom_kill_disable);
+  r["PidsLimit"] = update && f.pids_limit == 0 ? OJson(nullptr) : OJson(f.pids_limit);
+  r["Ulimits"] = list(f.ulimit_values);
+  r["CpuCount"] = f.cpu_count;
+  r["CpuPercent"] = f.cpu_percent;
+  r["IOMaximumIOps"] = 0;
+  r["IOMaximumBandwidth"] = 0;
+  return r;
+}
+
 Result<CreateRequest> BuildCreateRequest(const FlagSet& flags, const ContainerFlags& f,
                                          const std::vector<std::string>& args) {
   CreateRequest req;
@@ -577,38 +617,8 @@ Result<CreateRequest> BuildCreateRequest(const FlagSet& flags, const ContainerFl
   if (!f.runtime.empty()) h["Runtime"] = f.runtime;
   h["ConsoleSize"] = OJson::array({0, 0});
   h["Isolation"] = f.isolation;
-  h["CpuShares"] = f.cpu_shares;
-  h["Memory"] = f.memory;
-  h["NanoCpus"] = f.nano_cpus;
-  h["CgroupParent"] = f.cgroup_parent;
-  h["BlkioWeight"] = f.blkio_weight;
-  auto list = [](const std::vector<OJson>& v) { return v.empty() ? OJson(nullptr) : OJson(v); };
-  h["BlkioWeightDevice"] = OJson(f.blkio_weight_device.empty() ? OJson::array() : OJson(f.blkio_weight_device));
-  h["BlkioDeviceReadBps"] = list(f.device_read_bps);
-  h["BlkioDeviceWriteBps"] = list(f.device_write_bps);
-  h["BlkioDeviceReadIOps"] = list(f.device_read_iops);
-  h["BlkioDeviceWriteIOps"] = list(f.device_write_iops);
-  h["CpuPeriod"] = f.cpu_period;
-  h["CpuQuota"] = f.cpu_quota;
-  h["CpuRealtimePeriod"] = f.cpu_rt_period;
-  h["CpuRealtimeRuntime"] = f.cpu_rt_runtime;
-  h["CpusetCpus"] = f.cpuset_cpus;
-  h["CpusetMems"] = f.cpuset_mems;
-  h["Devices"] = devices;
-  h["DeviceCgroupRules"] = ListOrNull(f.device_cgroup_rule);
-  h["DeviceRequests"] = f.gpu_values.empty() ? OJson(nullptr) : OJson(f.gpu_values);
-  h["KernelMemory"] = f.kernel_memory;
-  h["KernelMemoryTCP"] = 0;
-  h["MemoryReservation"] = f.memory_reservation;
-  h["MemorySwap"] = f.memory_swap;
-  h["MemorySwappiness"] = f.memory_swappiness;
-  h["OomKillDisable"] = f.oom_kill_disable;
-  h["PidsLimit"] = f.pids_limit;
-  h["Ulimits"] = f.ulimit_values.empty() ? OJson(nullptr) : OJson(f.ulimit_values);
-  h["CpuCount"] = f.cpu_count;
-  h["CpuPercent"] = f.cpu_percent;
-  h["IOMaximumIOps"] = 0;
-  h["IOMaximumBandwidth"] = 0;
+  OJson resources = ResourcesJson(f, false, devices);
+  for (auto& [k, v] : resources.items()) h[k] = v;
   if (!f.mount_values.empty()) h["Mounts"] = OJson(f.mount_values);
   h["MaskedPaths"] = system_paths_unconfined ? OJson::array() : OJson(nullptr);
   h["ReadonlyPaths"] = system_paths_unconfined ? OJson::array() : OJson(nullptr);

@@ -58,6 +58,9 @@ struct CreateRequest {
 Result<CreateRequest> BuildCreateRequest(const FlagSet& flags, const ContainerFlags& f,
                                          const std::vector<std::string>& args);
 
+// The Resources part of a create or update body (devices: the create's parsed --device list).
+OJson ResourcesJson(const ContainerFlags& f, bool update, const OJson& devices);
+
 // Go's encoding/json output of an ordered value: compact, with <, >, & escaped as \u003c, \u003e, \u0026.
 std::string GoJsonDump(const OJson& j);
 

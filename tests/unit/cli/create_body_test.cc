@@ -107,6 +107,18 @@ TEST(CreateBody, FlagValueErrorsAsDocker) {
   }
 }
 
+// docker update --memory 64m --memory-swap 128m --cpus 0.5 --pids-limit 99 --restart on-failure:2 (captured).
+TEST(UpdateBody, ResourcesAsDockerSends) {
+  ContainerFlags f;
+  f.memory = 64 << 20;
+  f.memory_swap = 128 << 20;
+  f.nano_cpus = 500000000;
+  f.pids_limit = 99;
+  OJson b = ResourcesJson(f, true, OJson(nullptr));
+  b["RestartPolicy"] = *ParseRestartPolicy("on-failure:2");
+  EXPECT_EQ(GoJsonDump(b), R"JSON({"CpuShares":0,"Memory":67108864,"NanoCpus":500000000,"CgroupParent":"","BlkioWeight":0,"BlkioWeightDevice":null,"BlkioDeviceReadBps":null,"BlkioDeviceWriteBps":null,"BlkioDeviceReadIOps":null,"BlkioDeviceWriteIOps":null,"CpuPeriod":0,"CpuQuota":0,"CpuRealtimePeriod":0,"CpuRealtimeRuntime":0,"CpusetCpus":"","CpusetMems":"","Devices":null,"DeviceCgroupRules":null,"DeviceRequests":null,"KernelMemory":0,"KernelMemoryTCP":0,"MemoryReservation":0,"MemorySwap":134217728,"MemorySwappiness":null,"OomKillDisable":null,"PidsLimit":99,"Ulimits":null,"CpuCount":0,"CpuPercent":0,"IOMaximumIOps":0,"IOMaximumBandwidth":0,"RestartPolicy":{"Name":"on-failure","MaximumRetryCount":2}})JSON");
+}
+
 TEST(CreateBody, GoJsonEscapesHtmlCharacters) {
   OJson o = OJson::object();
   o["a"] = "<b>&\xE2\x80\xA8";
