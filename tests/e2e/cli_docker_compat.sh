@@ -207,6 +207,13 @@ wait_pane 'EXIT='
 check "attach: detach prints docker's 'read escape sequence' and exits 1" \
   '[[ "$out" == *"read escape sequence"* && "$out" == *EXIT=1* ]]' pane
 tmux kill-session -t "$TMUX_SESSION"
+tmux new-session -d -s "$TMUX_SESSION" -x 70 -y 15 "$SKIFF -H unix://$SOCK exec -it tty2_s sh; echo EXIT=\$?; sleep 30"
+wait_pane '/ #'
+sleep 0.3
+tmux send-keys -t "$TMUX_SESSION" 'stty size; exit 2' Enter
+wait_pane 'EXIT='
+check "exec -it: terminal size and the command's exit code" '[[ "$out" == *"15 70"* && "$out" == *EXIT=2* ]]' pane
+tmux kill-session -t "$TMUX_SESSION"
 check "run -it without a terminal: docker's error" '[ $rc -eq 1 ] && [[ "$out" == "the input device is not a TTY" ]]' \
   "S run -it --network none busybox true </dev/null"
 D rm -f tty_s tty2_s >/dev/null 2>&1
