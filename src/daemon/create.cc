@@ -1,5 +1,6 @@
 // Container creation: settings from the create body and the image, mounts (binds, volumes, tmpfs,
 // --volumes-from), the snapshot, the record. Nothing is left behind when any step fails.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,6 +23,20 @@ namespace skiff::daemon {
 namespace {
 
 const std::set<std::string> kPropagations = {"shared", "rshared", "slave", "rslave", "private", "rprivate"};
+
+// Docker's init layer: what every container's filesystem has besides the image (mount points of the
+// files and filesystems the engine mounts, /.dockerenv, /etc/mtab), made in the snapshot's init dir so it
+// is neither a change of the container (diff, commit) nor missing from export.
+Status MakeInitLayer(const std::string& dir) {
+  for (const char* d : {"/dev/pts", "/dev/shm", "/proc", "/sys", "/etc"}) SKIFF_TRY(MkdirAll(dir + d, 0755));
+  for (const char* f : {"/.dockerenv", "/etc/resolv.conf", "/etc/hosts", "/etc/hostname", "/dev/console"}) {
+    UniqueFd fd(::open((dir + f).c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0755));
+    if (!fd) return Error::Sys("init layer " + std::string(f));
+    if (::fchmod(fd.get(), 0755) != 0) return Error::Sys("init layer " + std::string(f));
+  }
+  if (::symlink("/proc/mounts", (dir + "/etc/mtab").c_str()) != 0 && errno != EEXIST) return Error::Sys("init layer /etc/mtab");
+  return Ok();
+}
 
 Error BadSpec(const std::string& spec) { return Error(Errc::kInvalidArgument, "invalid volume specification: '" + spec + "'"); }
 
@@ -268,7 +283,8 @@ Result<Json> Daemon::Create(const std::string& name_in, const Json& body_in) {
 
   SKIFF_TRY(MkdirAll(data, 0710));
   SKIFF_TRY(images_->CreateContainerSnapshot(rec.id, *image_id));
-  (void)images_->UnmountContainerSnapshot(rec.id);  // mounted again at start
+  (void)images_->UnmountContainerSnapshot(rec.id);  // mounted again at start (with the init layer)
+  SKIFF_TRY(MakeInitLayer(images_->snapshots().SnapshotInit(rec.id)));
   SKIFF_TRY(store_->Save(rec));
   auto live = std::make_shared<Live>(rec);
   {

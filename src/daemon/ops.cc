@@ -355,25 +355,9 @@ Result<Json> Daemon::Changes(const std::string& ref) {
   std::vector<std::string> lowers;
   auto layers = SKIFF_TRY(images_->ImageLayers(SKIFF_TRY(Digest::Parse(r.image_id))));
   for (auto it = layers.rbegin(); it != layers.rend(); ++it) lowers.push_back(snaps.LayerDir(it->diff_id));
-  auto all = SKIFF_TRY(fs::Changes(snaps.SnapshotUpper(r.id), lowers));
-  // Mount points the runtime creates for Docker's own mounts are not the container's changes (Docker
-  // keeps them in an "init" layer): neither they nor directories that changed only because of them.
-  static const std::set<std::string> kInit = {"/etc/hosts", "/etc/hostname", "/etc/resolv.conf", "/dev/pts", "/dev/shm",
-                                              "/dev/console", "/dev/mqueue", "/proc", "/sys", "/sbin/docker-init"};
-  std::vector<fs::Change> changes;
-  for (auto& ch : all) {
-    if (kInit.count(ch.path)) continue;
-    if (ch.kind != fs::ChangeKind::kDeleted) {
-      bool init_parent = false, other_child = false;
-      std::string prefix = ch.path == "/" ? "/" : ch.path + "/";
-      for (auto& p : kInit) init_parent = init_parent || p.rfind(prefix, 0) == 0;
-      if (init_parent) {
-        for (auto& o : all) other_child = other_child || (o.path.rfind(prefix, 0) == 0 && !kInit.count(o.path));
-        if (!other_child) continue;
-      }
-    }
-    changes.push_back(ch);
-  }
+  // The init layer sits above the image: what it has is not the container's change either.
+  lowers.insert(lowers.begin(), snaps.SnapshotInit(r.id));
+  auto changes = SKIFF_TRY(fs::Changes(snaps.SnapshotUpper(r.id), lowers));
   if (changes.empty()) return Json(nullptr);
   Json out = Json::array();
   for (auto& ch : changes) out.push_back({{"Path", ch.path}, {"Kind", static_cast<int>(ch.kind)}});

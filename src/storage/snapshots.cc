@@ -105,11 +105,15 @@ Status Snapshotter::CreateSnapshot(const std::string& id) {
   std::string dir = JoinPath(JoinPath(root_, "snapshots"), id);
   if (PathExists(dir)) return Error(Errc::kAlreadyExists, "snapshot " + id + " already exists");
   auto tmp = SKIFF_TRY(TempDir::Create(JoinPath(root_, "staging"), "snap-"));
-  for (const char* sub : {"upper", "work", "merged"})
+  for (const char* sub : {"upper", "work", "merged", "init"})
     if (::mkdir(JoinPath(tmp.path(), sub).c_str(), 0755) != 0) return Error::Sys("mkdir snapshot " + id);
   if (::rename(tmp.path().c_str(), dir.c_str()) != 0) return Error::Sys("create snapshot " + id);
   tmp.Release();
   return Ok();
+}
+
+std::string Snapshotter::SnapshotInit(const std::string& id) const {
+  return JoinPath(JoinPath(JoinPath(root_, "snapshots"), id), "init");
 }
 
 bool Snapshotter::HasSnapshot(const std::string& id) const {
@@ -144,6 +148,7 @@ Result<std::string> Snapshotter::MountSnapshot(const std::string& id, const std:
   OverlaySpec spec;
   spec.lowers = SKIFF_TRY(Lowers(layers));
   std::string dir = JoinPath(JoinPath(root_, "snapshots"), id);
+  if (IsDirectory(JoinPath(dir, "init"))) spec.lowers.insert(spec.lowers.begin(), JoinPath(dir, "init"));
   spec.upper = JoinPath(dir, "upper");
   spec.work = JoinPath(dir, "work");
   SKIFF_TRY_CTX(MountOverlay(spec, merged), "snapshot " + id);

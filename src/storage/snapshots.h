@@ -2,7 +2,7 @@
 //   <root>/layers/<diff-id hex>/      one read-only directory per layer, its diff in overlay form
 //                                    (shared by every image that has the layer; content depends only
 //                                    on the layer tar, so the diff ID names it)
-//   <root>/snapshots/<id>/{upper,work,merged}   one writable snapshot per container
+//   <root>/snapshots/<id>/{upper,work,merged,init}   one writable snapshot per container
 //   <root>/staging/                  layers being extracted; anything here at startup is a leftover
 // The Snapshotter owns directories only; which layers/snapshots are in use is the image store's
 // (SQLite) business. Thread-safe for distinct layers/snapshots.
@@ -41,6 +41,10 @@ class Snapshotter {
   bool HasSnapshot(const std::string& id) const;
   std::vector<std::string> ListSnapshots() const;
   std::string SnapshotUpper(const std::string& id) const;
+  // The snapshot's init layer: a read-only directory between the image's layers and the upper dir, for
+  // the files the engine itself places in every container (mount points of /etc/hosts & co.), so they
+  // are neither the container's changes (diff, commit) nor missing from its filesystem (export).
+  std::string SnapshotInit(const std::string& id) const;
   std::string SnapshotMerged(const std::string& id) const;
   // Mounts the snapshot's overlay on its merged dir. `layers` are bottom-most first (rootfs.diff_ids order).
   // Mounting an already mounted snapshot is a no-op.
