@@ -228,6 +228,11 @@ sc_run() {
   x docker run "${N[@]}" --rm busybox sh -c '[ -t 0 ] && echo tty0; [ -t 1 ] && echo tty1; echo notty'
   x docker run "${N[@]}" --rm -t busybox sh -c '[ -t 1 ] && echo tty1; stty size 2>&1; echo $TERM'
   x docker run "${N[@]}" --name 'bad name' busybox true
+  x docker run "${N[@]}" --rm --pull never nosuchimage:latest true
+  xs 'docker run --network none --rm -t busybox sh -c "echo hi; printf x" | od -c | head -2'
+  x docker run "${N[@]}" --rm -a stderr busybox sh -c 'echo out; echo err >&2'
+  x docker run "${N[@]}" --rm -a stdout busybox sh -c 'echo out; echo err >&2; exit 4'
+  x docker run "${N[@]}" --rm --platform linux/arm64 busybox true
   x docker run "${N[@]}" --rm busybox
   q docker rm -f run-echo run-3 run-127 run-126 run-126d
 }
@@ -264,6 +269,11 @@ sc_logs() {
   x docker wait lg-none
   x docker logs lg-none
   x docker inspect -f '{{.HostConfig.LogConfig.Type}} {{json .HostConfig.LogConfig.Config}}' lg-none
+  x docker run "${N[@]}" --rm --log-driver nosuch busybox true
+  x docker run "${N[@]}" --rm --log-opt nosuch=1 busybox true
+  x docker create "${N[@]}" --name lg-opt --log-opt max-size=1k --log-opt max-file=2 busybox true
+  x docker inspect -f '{{.HostConfig.LogConfig.Type}} {{json .HostConfig.LogConfig.Config}}' lg-opt
+  q docker rm lg-opt
   x docker run -d "${N[@]}" --name lg-f busybox sh -c 'echo one; sleep 1; echo two'
   x docker logs -f lg-f
   q docker rm -f lg lg-tty lg-none lg-f
