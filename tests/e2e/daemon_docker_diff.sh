@@ -69,6 +69,7 @@ custom_cgparent="skiff-test-custom-${dir##*/}"   # for --cgroup-parent, on both 
 
 cleanup() {
   trap - EXIT
+  local j; for j in $(jobs -pr); do kill "$j" 2>/dev/null; done   # interrupted: our scenario subshells
   wait 2>/dev/null
   if [ "${KEEP:-0}" = 1 ]; then
     echo "KEEP=1: recordings in $dir/rec; dockerd: DOCKER_HOST=unix://$D_DIR/docker.sock, skiffd: DOCKER_HOST=unix://$S_DIR/skiff.sock"
