@@ -64,11 +64,19 @@ alive() {
 until_ok() { local n=$1; shift; while ! "$@"; do n=$((n - 1)); [ $n -le 0 ] && return 1; sleep 0.1; done; }
 dpid() { cat "$dir/skiffd.pid" 2>/dev/null; }
 daemon_start() { SKIFFD=$bin/skiffd "$helper" start "$dir"; }
-# daemon_signal SIG: signals the daemon and waits (15 s) until it is gone.
+# daemon_restart DESC: starts the daemon again as a check; if it does not come up, the rest cannot run.
+daemon_restart() {
+  if daemon_start; then pass "$1"; return; fi
+  out=$(grep -vE '^(info|debug):' "$dir/skiffd.log" | tail -5); rc=-; fail "$1" "the daemon starts"
+  echo "the daemon does not start again: the remaining scenarios are not run"
+  summary daemon_robust; exit 1
+}
+# daemon_signal SIG: signals the daemon and waits (15 s) until it is gone and reaped (the helper's start
+# refuses while the old pid exists, zombies included).
 daemon_signal() {
   local p; p=$(dpid)
-  kill "-$1" "$p" || return 1
-  until_ok 150 eval '! alive '"$p"
+  [ -n "$p" ] && kill "-$1" "$p" || return 1
+  until_ok 150 eval '! kill -0 '"$p"' 2>/dev/null'
 }
 status_is() { [ "$(ins '{{.State.Status}}' "$2")" = "$1" ]; }
 shim_pids() { # shim_pids [ID]: pids of shims serving containers of this daemon (all, or container ID)
@@ -80,7 +88,11 @@ shim_pids() { # shim_pids [ID]: pids of shims serving containers of this daemon 
 }
 cgparent() { cat "$dir/cgroup-parent"; }
 leftover_cgroups() { find /sys/fs/cgroup/*/"$(cgparent)" -mindepth 1 -type d 2>/dev/null; }
-leftover_mounts() { awk -v d="$dir" 'index($5, d "/") == 1 {print $5}' /proc/self/mountinfo; }
+# Mounts under DIR other than the storage dir itself (the daemon keeps one private bind mount there, as
+# Docker does with its graph driver's home); a second mount of the storage dir counts as left over.
+leftover_mounts() {
+  awk -v d="$dir" -v s="$dir/data/image/storage" 'index($5, d "/") == 1 && !($5 == s && !seen++) {print $5}' /proc/self/mountinfo
+}
 # last_tick LOGFILE: the number of the last "tick N" line of a json-file log.
 last_tick() { tail -n 1 "$1" 2>/dev/null | sed -n 's/.*"log":"tick \([0-9]*\)\\n".*/\1/p'; }
 epoch() { date -d "$1" +%s.%N; }
@@ -102,18 +114,27 @@ if want 1; then
   check "run -d (exits 7 after 3 s)" '[ $rc = 0 ]' d run -d --name r-exit busybox sh -c 'sleep 3; exit 7'
   check "run -d --restart always (exits after 2 s on its first run)" '[ $rc = 0 ]' \
     d run -d --restart always --name r-always busybox sh -c 'if [ -f /ran ]; then echo second; exec sleep 1000; fi; touch /ran; echo first; sleep 2'
+  check "run -d --restart on-failure:5 (exits 3 after 2 s on its first run)" '[ $rc = 0 ]' \
+    d run -d --restart on-failure:5 --name r-onfail busybox sh -c 'if [ -f /ran ]; then echo second; exec sleep 1000; fi; touch /ran; echo first; sleep 2; exit 3'
   declare -A pid
-  for c in r-tick r-tty r-paused r-exit r-always; do pid[$c]=$(ins '{{.State.Pid}}' $c); done
+  for c in r-tick r-tty r-paused r-exit r-always r-onfail; do pid[$c]=$(ins '{{.State.Pid}}' $c); done
   tick_log=$(ins '{{.LogPath}}' r-tick)
+  # Clients connected when the daemon dies must end, not hang.
+  d logs -f r-tick >/dev/null 2>&1 & c_logs=$!
+  d wait r-tty >/dev/null 2>&1 & c_wait=$!
+  d events >/dev/null 2>&1 & c_events=$!
+  bgpids+=("$c_logs" "$c_wait" "$c_events")
   sleep 0.5
   ok "kill -9 skiffd (pid $(dpid))" 'daemon_signal KILL'
+  ok "clients connected to it (logs -f, wait, events) end" 'until_ok 50 eval "! kill -0 $c_logs 2>/dev/null && ! kill -0 $c_wait 2>/dev/null && ! kill -0 $c_events 2>/dev/null"' \
+    "still running: $(for p in $c_logs $c_wait $c_events; do kill -0 $p 2>/dev/null && echo -n "$p "; done)"
   ok "containers still run without the daemon" 'alive ${pid[r-tick]} && alive ${pid[r-tty]} && alive ${pid[r-paused]}' \
     "pids: r-tick ${pid[r-tick]} r-tty ${pid[r-tty]} r-paused ${pid[r-paused]}"
   t0=$(last_tick "$tick_log"); sleep 1; t1=$(last_tick "$tick_log")
   ok "ticks continue in the log file while the daemon is down" '[ -n "$t0" ] && [ -n "$t1" ] && [ "$t1" -gt "$t0" ]' "tick $t0 -> $t1 in $tick_log"
-  ok "r-exit and r-always end while the daemon is down" 'until_ok 60 eval "! alive ${pid[r-exit]} && ! alive ${pid[r-always]}"'
+  ok "r-exit, r-always and r-onfail end while the daemon is down" 'until_ok 60 eval "! alive ${pid[r-exit]} && ! alive ${pid[r-always]} && ! alive ${pid[r-onfail]}"'
   restart_at=$(date +%s.%N)
-  ok "skiffd starts again" 'daemon_start'
+  daemon_restart "skiffd starts again"
   check "ps shows the running ones Up" '[ $rc = 0 ] && [[ $out == *"r-tick Up"* ]] && [[ $out == *"r-tty Up"* ]] && [[ $out == *"r-paused Up"*"(Paused)"* ]]' \
     d ps --format '{{.Names}} {{.Status}}'
   check "same pids after the restart" '[ "$out" = "${pid[r-tick]} ${pid[r-tty]} ${pid[r-paused]}" ]' \
@@ -125,6 +146,8 @@ if want 1; then
   ok "its FinishedAt is the real exit time (before the restart)" 'fgt "$restart_at" "$(epoch "$fin")"' "FinishedAt $fin, daemon restarted at $restart_at"
   ok "--restart always that exited while down is started again" 'until_ok 50 status_is running r-always'
   check "  ... and ran a second time" '[ "$(printf %s "$out" | tr "\n" " ")" = "first second" ]' d logs r-always
+  ok "--restart on-failure that failed while down is started again" 'until_ok 50 status_is running r-onfail'
+  check "  ... and ran a second time" '[ "$(printf %s "$out" | tr "\n" " ")" = "first second" ]' d logs r-onfail
   check "logs -f follows a restored container" '[ $rc = 124 ] && [ $(printf "%s\n" "$out" | grep -c "^tick ") -ge 10 ]' \
     timeout 2 env DOCKER_HOST=$sock $DOCKER logs -f --tail 1 r-tick
   check "exec in a restored container" '[ $rc = 0 ] && [ "$out" = exec-ok ]' d exec r-tick echo exec-ok
@@ -145,8 +168,8 @@ if want 1; then
   ok "  ... a docker wait begun after the restore returns 137" '[ "$(cat "$dir/wait.out")" = 137 ]' "$(cat "$dir/wait.out")"
   check "  ... it is Exited (137)" '[ "$out" = "exited 137" ]' d inspect -f '{{.State.Status}} {{.State.ExitCode}}' r-tick
   ok "  ... its process is gone" '! alive ${pid[r-tick]}'
-  check "stop the others" '[ $rc = 0 ]' d stop -t 1 r-tty r-paused r-always
-  check "rm all of scenario 1" '[ $rc = 0 ]' d rm r-tick r-tty r-paused r-exit r-always
+  check "stop the others" '[ $rc = 0 ]' d stop -t 1 r-tty r-paused r-always r-onfail
+  check "rm all of scenario 1" '[ $rc = 0 ]' d rm r-tick r-tty r-paused r-exit r-always r-onfail
 fi
 
 # --- 2. SIGTERM of skiffd leaves containers running -------------------------------------------------
@@ -156,7 +179,7 @@ if want 2; then
   p=$(ins '{{.State.Pid}}' t-tick); shim=$(shim_pids "$(ins '{{.Id}}' t-tick)")
   ok "SIGTERM: skiffd exits (within 15 s)" 'daemon_signal TERM'
   ok "the container and its shim keep running" 'alive $p && [ -n "$shim" ] && alive $shim' "pid $p, shim $shim"
-  ok "skiffd starts again" 'daemon_start'
+  daemon_restart "skiffd starts again"
   check "Up with the same pid" '[ "$out" = "running $p" ]' d inspect -f '{{.State.Status}} {{.State.Pid}}' t-tick
   check "exec works" '[ "$out" = ok ]' d exec t-tick echo ok
   check "rm -f" '[ $rc = 0 ]' d rm -f t-tick
@@ -180,12 +203,12 @@ if want 3; then
   bgpids+=("${pspids[@]}")
   jobs_=()
   for i in $(seq 1 50); do
-    ( want_code=$((i % 5))
-      c=$(d create --name "cc-$i" busybox sh -c "exit $want_code" 2>&1) &&
-      d start "$c" >/dev/null 2>&1 &&
-      code=$(d wait "$c" 2>&1) && [ "$code" = "$want_code" ] &&
-      d rm "$c" >/dev/null 2>&1 && exit 0
-      echo "cc-$i: $c / wait: ${code-}" > "$cdir/fail-cc-$i"; exit 1 ) &
+    ( want_code=$((i % 5)) step=create
+      c=$(d create --name "cc-$i" busybox sh -c "exit $want_code" 2>&1) && step=start &&
+      o=$(d start "$c" 2>&1) && step="wait" &&
+      o=$(d wait "$c" 2>&1) && [ "$o" = "$want_code" ] && step="rm" &&
+      o=$(d rm "$c" 2>&1) && exit 0
+      echo "cc-$i: $step failed: ${o:-$c}" > "$cdir/fail-cc-$i"; exit 1 ) &
     jobs_+=($!)
   done
   for i in $(seq 1 20); do
@@ -254,7 +277,7 @@ if want 4; then
   check "run --restart always" '[ $rc = 0 ]' d run -d --name rp-al --restart always busybox sleep 1000
   check "stop both" '[ $rc = 0 ]' d stop -t 1 rp-us rp-al
   ok "daemon SIGTERM" 'daemon_signal TERM'
-  ok "daemon start" 'daemon_start'
+  daemon_restart "daemon start"
   sleep 1
   check "unless-stopped after stop + daemon restart stays stopped" '[ "$out" = exited ]' d inspect -f '{{.State.Status}}' rp-us
   check "always after stop + daemon restart runs again" '[ "$out" = running ]' d inspect -f '{{.State.Status}}' rp-al
@@ -352,7 +375,7 @@ if want 8; then
   done
   ok "  ... every client returned (none hangs on the dead daemon)" '[ $hung = 0 ]' "$hung clients still waiting 10 s after the kill"
   echo "      (clients that got an error from the kill: $(grep -l -i 'error\|cannot connect' "$kdir"/* 2>/dev/null | wc -l) of 20)"
-  ok "skiffd starts again" 'daemon_start'
+  daemon_restart "skiffd starts again"
   check "ps -a: every container in a sane state" \
     '[ $rc = 0 ] && ! printf "%s\n" "$out" | grep -qvE "^k-(run|cr)-[0-9]+ (running|created|exited)$"' \
     d ps -a --format '{{.Names}} {{.State}}'
