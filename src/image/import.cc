@@ -71,7 +71,7 @@ std::string NowRfc3339() {
 
 Result<Digest> ImageStore::Import(storage::ByteReader& in, const ImportOptions& opts) {
   RunConfig rc;
-  for (const auto& ch : opts.changes) SKIFF_TRY(ApplyChange(ch, rc));
+  SKIFF_TRY(ApplyChanges(opts.changes, rc));
   std::optional<Reference> tag;
   if (!opts.tag.empty()) {
     tag = SKIFF_TRY_CTX(ParseReference(opts.tag), "import: tag " + opts.tag);
