@@ -83,6 +83,11 @@ Result<Digest> ImageStore::Commit(const CommitOptions& o) {
   std::optional<ImageConfig> parent;
   std::vector<LayerRow> layers;
   if (!o.parent.empty()) {
+    // Docker reads the parent's config from its image store, where an image removed while containers use
+    // it no longer is: committing such a container fails there the same way.
+    if (!SKIFF_TRY(IsVisible(o.parent)))
+      return Error(Errc::kInternal, "failed to get digest " + o.parent.str() + ": open " + cs_->BlobPath(o.parent) +
+                                        ": no such file or directory");
     parent = SKIFF_TRY_CTX(Config(o.parent), what);
     layers = SKIFF_TRY(ImageLayers(o.parent));
     if (layers.size() != parent->diff_ids.size())
@@ -107,14 +112,11 @@ Result<Digest> ImageStore::Commit(const CommitOptions& o) {
   for (const char* k : {"variant", "os.version", "os.features"})
     if (pj.contains(k)) cfg[k] = pj[k];
   if (!o.author.empty()) cfg["author"] = o.author;
-  // Docker keeps -m in the history only and shows it from there; the top-level field makes Inspect show it.
-  if (!o.comment.empty()) cfg["comment"] = o.comment;
+  // Docker keeps -m in the history only (Inspect shows it from there) and the parent in its metadata.
   cfg["config"] = o.config.ToJson(cc);
   cfg["container"] = o.container_id;
   cfg["container_config"] = cc;
   cfg["created"] = now;
-  // Docker records the parent in its image metadata; Skiff's one place is the config.
-  if (!o.parent.empty()) cfg["parent"] = o.parent.str();
   Json history = pj.contains("history") && pj["history"].is_array() ? pj["history"] : Json::array();
   Json h = {{"created", now}};
   if (!o.author.empty()) h["author"] = o.author;
@@ -140,7 +142,7 @@ Result<Digest> ImageStore::Commit(const CommitOptions& o) {
   }
   std::vector<Reference> tags;
   if (tag) tags.push_back(*tag);
-  SKIFF_TRY(CommitImage(config, layers, tags));
+  SKIFF_TRY(CommitImage(config, layers, tags, o.parent));
   return config.Id();
 }
 

@@ -8,7 +8,6 @@
 #include "base/file.h"
 #include "base/log.h"
 #include "base/strings.h"
-#include "storage/tar_write.h"
 
 namespace skiff::image {
 namespace {
@@ -17,7 +16,10 @@ constexpr char kSchema[] = R"(
 CREATE TABLE IF NOT EXISTS layers(
   diff_id TEXT PRIMARY KEY, blob TEXT NOT NULL, media_type TEXT NOT NULL,
   blob_size INTEGER NOT NULL, tar_size INTEGER NOT NULL, size INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS images(id TEXT PRIMARY KEY, created INTEGER NOT NULL, added INTEGER NOT NULL);
+-- parent: the image this one was committed from (Docker keeps it in its image metadata, not the config).
+-- deleted: removed by `rmi` while containers use it (hidden): no names, no lookups; only refs keep it.
+CREATE TABLE IF NOT EXISTS images(id TEXT PRIMARY KEY, created INTEGER NOT NULL, added INTEGER NOT NULL,
+  parent TEXT REFERENCES images(id) ON DELETE SET NULL, deleted INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS image_layers(
   image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE, idx INTEGER NOT NULL,
   diff_id TEXT NOT NULL REFERENCES layers(diff_id), PRIMARY KEY(image_id, idx));
@@ -50,7 +52,19 @@ Result<std::unique_ptr<ImageStore>> ImageStore::Open(const std::string& root) {
   return s;
 }
 
-Status ImageStore::Migrate() { return db_->Exec(kSchema); }
+Status ImageStore::Migrate() {
+  SKIFF_TRY(db_->Exec(kSchema));
+  // Stores made before parents and hidden images: add the columns (NULL parent, visible).
+  std::set<std::string> cols;
+  {
+    auto st = SKIFF_TRY(db_->Prepare("PRAGMA table_info(images)"));
+    while (SKIFF_TRY(st.Step())) cols.insert(st.Text(1));
+  }
+  if (!cols.count("parent"))
+    SKIFF_TRY(db_->Exec("ALTER TABLE images ADD COLUMN parent TEXT REFERENCES images(id) ON DELETE SET NULL"));
+  if (!cols.count("deleted")) SKIFF_TRY(db_->Exec("ALTER TABLE images ADD COLUMN deleted INTEGER NOT NULL DEFAULT 0"));
+  return db_->Exec("CREATE INDEX IF NOT EXISTS images_parent ON images(parent)");
+}
 
 Status ImageStore::Recover() {
   SKIFF_TRY(cs_->RemoveIngestLeftovers());
@@ -68,7 +82,8 @@ Status ImageStore::Recover() {
   }
   std::vector<std::string> broken_images;
   {
-    auto st = SKIFF_TRY(db_->Prepare("SELECT id FROM images"));
+    // Hidden images have no config blob any more (removed with the image); their layers are checked above.
+    auto st = SKIFF_TRY(db_->Prepare("SELECT id FROM images WHERE deleted=0"));
     while (SKIFF_TRY(st.Step())) {
       auto id = Digest::Parse(st.Text(0));
       if (!id.ok() || !cs_->Has(*id)) broken_images.push_back(st.Text(0));
@@ -100,8 +115,10 @@ Status ImageStore::Recover() {
     SKIFF_TRY(tx.Commit());
     if (n > 0) log::Info("image store: dropped {} layer rows that no image uses", n);
   }
+  // Hidden images whose last container went while a transfer was in flight (or before a crash).
+  SKIFF_TRY(PurgeHiddenLocked());
   // Files that an interrupted transfer put in place before its rows were committed.
-  auto gc = SKIFF_TRY(CollectGarbage());
+  auto gc = SKIFF_TRY(CollectGarbageLocked());
   if (gc.blobs_removed || gc.layers_removed || gc.snapshots_removed)
     log::Info("image store: removed {} blobs, {} layers, {} snapshots left by an interrupted operation",
               gc.blobs_removed, gc.layers_removed, gc.snapshots_removed);
@@ -111,7 +128,7 @@ Status ImageStore::Recover() {
 Result<Digest> ImageStore::Resolve(std::string_view s) {
   std::lock_guard lk(mu_);
   auto exists = [&](const std::string& id) -> Result<bool> {
-    auto st = SKIFF_TRY(db_->Prepare("SELECT 1 FROM images WHERE id=?"));
+    auto st = SKIFF_TRY(db_->Prepare("SELECT 1 FROM images WHERE id=? AND deleted=0"));
     st.Bind(1, id);
     return SKIFF_TRY(st.Step());
   };
@@ -133,7 +150,7 @@ Result<Digest> ImageStore::Resolve(std::string_view s) {
   std::string prefix(s);
   if (prefix.starts_with("sha256:")) prefix = prefix.substr(7);
   if (!prefix.empty() && IsHex(prefix)) {
-    auto st = SKIFF_TRY(db_->Prepare("SELECT id FROM images WHERE substr(id, 8, ?) = ? LIMIT 2"));
+    auto st = SKIFF_TRY(db_->Prepare("SELECT id FROM images WHERE substr(id, 8, ?) = ? AND deleted=0 LIMIT 2"));
     st.Bind(1, static_cast<int64_t>(prefix.size())).Bind(2, prefix);
     std::vector<std::string> ids;
     while (SKIFF_TRY(st.Step())) ids.push_back(st.Text(0));
@@ -185,7 +202,7 @@ Result<std::vector<ImageStore::LayerRow>> ImageStore::ImageLayers(const Digest& 
 }
 
 Status ImageStore::CommitImage(const ImageConfig& config, const std::vector<LayerRow>& layers,
-                               const std::vector<Reference>& tags) {
+                               const std::vector<Reference>& tags, const Digest& parent) {
   std::lock_guard lk(mu_);
   std::string id = config.Id().str();
   auto tx = SKIFF_TRY(Tx::Begin(*db_));
@@ -196,15 +213,27 @@ Status ImageStore::CommitImage(const ImageConfig& config, const std::vector<Laye
     st.Bind(4, static_cast<int64_t>(l.blob_size)).Bind(5, static_cast<int64_t>(l.tar_size)).Bind(6, static_cast<int64_t>(l.size));
     SKIFF_TRY(st.Run());
   }
-  auto ins = SKIFF_TRY(db_->Prepare("INSERT OR IGNORE INTO images(id, created, added) VALUES(?,?,?)"));
-  ins.Bind(1, id).Bind(2, ParseTime(config.created)).Bind(3, Now());
-  SKIFF_TRY(ins.Run());
-  if (db_->Changes() > 0) {
+  std::optional<bool> hidden;
+  {
+    auto st = SKIFF_TRY(db_->Prepare("SELECT deleted FROM images WHERE id=?"));
+    st.Bind(1, id);
+    if (SKIFF_TRY(st.Step())) hidden = st.Int(0) != 0;
+  }
+  auto bind_parent = [&](Stmt& st, int i) -> Stmt& { return parent.empty() ? st.BindNull(i) : st.Bind(i, parent.str()); };
+  if (!hidden) {
+    auto ins = SKIFF_TRY(db_->Prepare("INSERT INTO images(id, created, added, parent) VALUES(?,?,?,?)"));
+    ins.Bind(1, id).Bind(2, ParseTime(config.created)).Bind(3, Now());
+    SKIFF_TRY(bind_parent(ins, 4).Run());
     for (size_t i = 0; i < layers.size(); ++i) {
       auto st = SKIFF_TRY(db_->Prepare("INSERT INTO image_layers(image_id, idx, diff_id) VALUES(?,?,?)"));
       st.Bind(1, id).Bind(2, static_cast<int64_t>(i)).Bind(3, layers[i].diff_id.str());
       SKIFF_TRY(st.Run());
     }
+  } else if (*hidden) {
+    // Deleted while containers kept it; recorded again (same config, so the same layers): visible anew.
+    auto up = SKIFF_TRY(db_->Prepare("UPDATE images SET deleted=0, added=?, parent=? WHERE id=?"));
+    up.Bind(1, Now());
+    SKIFF_TRY(bind_parent(up, 2).Bind(3, id).Run());
   }
   for (const auto& t : tags) {
     auto st = SKIFF_TRY(db_->Prepare("INSERT OR REPLACE INTO tags(ref, image_id, added) VALUES(?,?,?)"));
@@ -212,6 +241,30 @@ Status ImageStore::CommitImage(const ImageConfig& config, const std::vector<Laye
     SKIFF_TRY(st.Run());
   }
   return tx.Commit();
+}
+
+Result<Digest> ImageStore::Parent(const Digest& id) {
+  std::lock_guard lk(mu_);
+  auto st = SKIFF_TRY(db_->Prepare(
+      "SELECT c.parent FROM images c JOIN images p ON p.id = c.parent WHERE c.id=? AND c.deleted=0 AND p.deleted=0"));
+  st.Bind(1, id.str());
+  if (!SKIFF_TRY(st.Step())) return Digest();
+  return Digest::Parse(st.Text(0));
+}
+
+Status ImageStore::SetParent(const Digest& child, const Digest& parent) {
+  std::lock_guard lk(mu_);
+  auto st = SKIFF_TRY(db_->Prepare(
+      "UPDATE images SET parent=? WHERE id=? AND deleted=0 AND ? IN (SELECT id FROM images WHERE deleted=0) AND id != ?"));
+  st.Bind(1, parent.str()).Bind(2, child.str()).Bind(3, parent.str()).Bind(4, parent.str());
+  return st.Run();
+}
+
+Result<bool> ImageStore::IsVisible(const Digest& id) {
+  std::lock_guard lk(mu_);
+  auto st = SKIFF_TRY(db_->Prepare("SELECT 1 FROM images WHERE id=? AND deleted=0"));
+  st.Bind(1, id.str());
+  return st.Step();
 }
 
 Result<std::vector<std::string>> ImageStore::TagsOf(const Digest& id) {
@@ -231,28 +284,26 @@ Result<int64_t> ImageStore::ContainerCount(const Digest& id) {
   return st.Int(0);
 }
 
-Result<int64_t> ImageStore::LayerUsers(const Digest& diff_id) {
-  std::lock_guard lk(mu_);
-  auto st = SKIFF_TRY(db_->Prepare("SELECT COUNT(DISTINCT image_id) FROM image_layers WHERE diff_id=?"));
-  st.Bind(1, diff_id.str());
-  SKIFF_TRY(st.Step());
-  return st.Int(0);
-}
-
 Result<std::vector<ImageSummary>> ImageStore::List() {
   std::lock_guard lk(mu_);
-  // Layer use counts, for shared/unique sizes.
+  // Layer use counts among visible images, for shared/unique sizes.
   std::map<std::string, int64_t> uses;
   {
-    auto st = SKIFF_TRY(db_->Prepare("SELECT diff_id, COUNT(DISTINCT image_id) FROM image_layers GROUP BY diff_id"));
+    auto st = SKIFF_TRY(db_->Prepare(
+        "SELECT il.diff_id, COUNT(DISTINCT il.image_id) FROM image_layers il JOIN images i ON i.id = il.image_id "
+        "WHERE i.deleted=0 GROUP BY il.diff_id"));
     while (SKIFF_TRY(st.Step())) uses[st.Text(0)] = st.Int(1);
   }
   std::vector<ImageSummary> out;
-  auto st = SKIFF_TRY(db_->Prepare("SELECT id, created FROM images ORDER BY created DESC, id"));
+  auto st = SKIFF_TRY(db_->Prepare(
+      "SELECT i.id, i.created, p.id, (SELECT COUNT(*) FROM images c WHERE c.parent = i.id AND c.deleted=0) "
+      "FROM images i LEFT JOIN images p ON p.id = i.parent AND p.deleted=0 WHERE i.deleted=0 ORDER BY i.created DESC, i.id"));
   while (SKIFF_TRY(st.Step())) {
     ImageSummary s;
     s.id = SKIFF_TRY(Digest::Parse(st.Text(0)));
     s.created = st.Int(1);
+    if (!st.IsNull(2)) s.parent = SKIFF_TRY(Digest::Parse(st.Text(2)));
+    s.children = st.Int(3);
     for (const auto& t : SKIFF_TRY(TagsOf(s.id))) {
       std::string f = Familiar(t);
       (f.find('@') != std::string::npos ? s.repo_digests : s.repo_tags).push_back(f);
@@ -284,8 +335,10 @@ Result<Json> ImageStore::Inspect(std::string_view ref_or_id) {
     j[f.find('@') != std::string::npos ? "RepoDigests" : "RepoTags"].push_back(f);
   }
   const Json& c = cfg.json;
-  j["Parent"] = c.value("parent", "");
-  j["Comment"] = cfg.comment;
+  Digest parent = SKIFF_TRY(Parent(id));
+  j["Parent"] = parent.empty() ? "" : parent.str();
+  // Docker: the config's comment, else the last history entry's (where `commit -m` puts it).
+  j["Comment"] = !cfg.comment.empty() || cfg.history.empty() ? cfg.comment : cfg.history.back().comment;
   j["Created"] = cfg.created;
   j["Container"] = c.value("container", "");
   j["ContainerConfig"] = c.contains("container_config") ? c["container_config"] : Json::object();
@@ -335,10 +388,14 @@ Result<std::vector<HistoryItem>> ImageStore::History(std::string_view ref_or_id)
     }
   }
   std::reverse(out.begin(), out.end());
-  if (!out.empty()) {
-    out.front().id = id.str();
-    for (const auto& t : SKIFF_TRY(TagsOf(id)))
-      if (t.find('@') == std::string::npos) out.front().tags.push_back(Familiar(t));
+  // Docker: the newest entry is the image's, the next its parent's, and so on while there are parents.
+  Digest cur = id;
+  for (auto& it : out) {
+    it.id = cur.str();
+    for (const auto& t : SKIFF_TRY(TagsOf(cur)))
+      if (t.find('@') == std::string::npos) it.tags.push_back(Familiar(t));
+    cur = SKIFF_TRY(Parent(cur));
+    if (cur.empty()) break;
   }
   return out;
 }
@@ -353,127 +410,15 @@ Status ImageStore::Tag(std::string_view source, std::string_view target) {
   return st.Run();
 }
 
-Result<std::vector<DeleteItem>> ImageStore::Remove(std::string_view ref_or_id, bool force, bool /*no_prune*/) {
-  std::unique_lock gc(gc_mu_);
-  Digest id = SKIFF_TRY(Resolve(ref_or_id));
-  // Names: tags ("repo:tag") and repo digests ("repo@sha256:..."), both stored full.
-  auto names = SKIFF_TRY(TagsOf(id));
-  auto repo_of = [](const std::string& n) {
-    auto r = ParseReference(n);
-    return r.ok() ? r->Name() : n;
-  };
-  auto is_digest = [](const std::string& n) { return n.find('@') != std::string::npos; };
-  int64_t users = SKIFF_TRY(ContainerCount(id));
-  std::vector<std::string> untag;
-  bool delete_image = false;
-  auto named = ParseReference(ref_or_id);
-  std::string key;
-  if (named.ok()) {
-    Reference k = named->WithDefaultTag();
-    if (k.digest) k.tag.clear();
-    key = k.String();
-  }
-  bool by_name = named.ok() && std::find(names.begin(), names.end(), key) != names.end();
-  if (by_name) {
-    untag.push_back(key);
-    // The last tag of a repository takes that repository's digests with it (Docker does the same).
-    std::string repo = repo_of(key);
-    bool repo_keeps_tag = false;
-    for (const auto& n : names)
-      if (n != key && !is_digest(n) && repo_of(n) == repo) repo_keeps_tag = true;
-    if (!is_digest(key) && !repo_keeps_tag)
-      for (const auto& n : names)
-        if (n != key && is_digest(n) && repo_of(n) == repo) untag.push_back(n);
-    if (untag.size() < names.size()) return RemoveRows(id, untag, false);  // other names keep the image
-    if (users > 0 && !force)
-      return Error(Errc::kConflict, "conflict: unable to remove repository reference \"" + std::string(ref_or_id) +
-                                        "\" (must force) - container is using its referenced image " + id.hex().substr(0, 12));
-    delete_image = users == 0;  // forced with users: the names go, the image stays for its containers
-  } else {
-    // One repository (at most one tag, plus digests of the same repository) counts as a single name.
-    std::set<std::string> repos;
-    size_t plain = 0;
-    for (const auto& n : names) {
-      repos.insert(repo_of(n));
-      plain += !is_digest(n);
-    }
-    if (names.size() > 1 && (plain > 1 || repos.size() > 1) && !force)
-      return Error(Errc::kConflict, "conflict: unable to delete " + id.hex().substr(0, 12) +
-                                        " (must be forced) - image is referenced in multiple repositories");
-    if (users > 0)
-      return Error(Errc::kConflict, "conflict: unable to delete " + id.hex().substr(0, 12) + " (" +
-                                        (force ? "cannot be forced" : "must be forced") + ") - image is being used by " +
-                                        std::to_string(users) + " container(s)");
-    untag = names;
-    delete_image = true;
-  }
-  return RemoveRows(id, untag, delete_image);
-}
-
-Result<std::vector<DeleteItem>> ImageStore::RemoveRows(const Digest& id, const std::vector<std::string>& untag,
-                                                       bool delete_image) {
-  std::vector<LayerRow> gone;
-  {
-    std::lock_guard lk(mu_);
-    auto layers = SKIFF_TRY(ImageLayers(id));
-    // One transaction: the names, the image (its image_layers rows cascade) and the layer rows no other
-    // image uses. A crash leaves either all of them or none.
-    auto tx = SKIFF_TRY(Tx::Begin(*db_));
-    for (const auto& t : untag) SKIFF_TRY(SKIFF_TRY(db_->Prepare("DELETE FROM tags WHERE ref=?")).Bind(1, t).Run());
-    if (delete_image) {
-      SKIFF_TRY(SKIFF_TRY(db_->Prepare("DELETE FROM images WHERE id=?")).Bind(1, id.str()).Run());
-      std::set<std::string> seen;
-      for (const auto& l : layers) {
-        if (!seen.insert(l.diff_id.str()).second) continue;
-        auto st = SKIFF_TRY(db_->Prepare("SELECT 1 FROM image_layers WHERE diff_id=? LIMIT 1"));
-        st.Bind(1, l.diff_id.str());
-        if (SKIFF_TRY(st.Step())) continue;  // shared with another image: keep
-        SKIFF_TRY(SKIFF_TRY(db_->Prepare("DELETE FROM layers WHERE diff_id=?")).Bind(1, l.diff_id.str()).Run());
-        gone.push_back(l);
-      }
-    }
-    SKIFF_TRY(tx.Commit());
-  }
-  std::vector<DeleteItem> out;
-  for (const auto& t : untag) out.push_back({Familiar(t), ""});
-  if (!delete_image) return out;
-  // Files after the rows: a crash here leaves files no row references, which the next Open() collects.
-  SKIFF_TRY(cs_->Remove(id));
-  for (const auto& l : gone) {
-    SKIFF_TRY(snaps_->RemoveLayer(l.diff_id));
-    SKIFF_TRY(cs_->Remove(l.blob));
-  }
-  out.push_back({"", id.str()});
-  return out;
-}
-
-Result<PruneReport> ImageStore::Prune(bool all) {
-  PruneReport rep;
-  std::vector<std::string> victims;
-  {
-    std::lock_guard lk(mu_);
-    std::string sql = all ? "SELECT id FROM images WHERE id NOT IN (SELECT image_id FROM refs)"
-                          : "SELECT id FROM images WHERE id NOT IN (SELECT image_id FROM tags) AND "
-                            "id NOT IN (SELECT image_id FROM refs)";
-    auto st = SKIFF_TRY(db_->Prepare(sql));
-    while (SKIFF_TRY(st.Step())) victims.push_back(st.Text(0));
-  }
-  for (const auto& v : victims) {
-    Digest id = *Digest::Parse(v);
-    for (const auto& l : SKIFF_TRY(ImageLayers(id)))
-      if (auto n = SKIFF_TRY(LayerUsers(l.diff_id)); n == 1) rep.reclaimed += l.size + l.blob_size;
-    auto items = SKIFF_TRY(Remove(id.str(), true));
-    rep.items.insert(rep.items.end(), items.begin(), items.end());
-  }
-  auto gc = SKIFF_TRY(CollectGarbage());
-  rep.reclaimed += gc.bytes;
-  return rep;
-}
-
 Result<GcReport> ImageStore::CollectGarbage() {
-  std::unique_lock gc(gc_mu_, std::defer_lock);
   // Exclusive against transfers (which hold it shared while their files have no rows yet).
-  bool locked = gc.try_lock();
+  std::unique_lock gc(gc_mu_, std::try_to_lock);
+  if (!gc.owns_lock()) return GcReport{};  // a transfer is in flight: its files are not garbage yet
+  SKIFF_TRY(PurgeHiddenLocked());
+  return CollectGarbageLocked();
+}
+
+Result<GcReport> ImageStore::CollectGarbageLocked() {
   GcReport rep;
   std::set<std::string> blobs, layers, snapshots;
   {
@@ -483,12 +428,12 @@ Result<GcReport> ImageStore::CollectGarbage() {
       layers.insert(st.Text(0).substr(7));
       blobs.insert(st.Text(1).substr(7));
     }
-    auto st2 = SKIFF_TRY(db_->Prepare("SELECT id FROM images"));
+    // A hidden image's config blob went with the image.
+    auto st2 = SKIFF_TRY(db_->Prepare("SELECT id FROM images WHERE deleted=0"));
     while (SKIFF_TRY(st2.Step())) blobs.insert(st2.Text(0).substr(7));
     auto st3 = SKIFF_TRY(db_->Prepare("SELECT container_id FROM refs WHERE snapshot=1"));
     while (SKIFF_TRY(st3.Step())) snapshots.insert(st3.Text(0));
   }
-  if (!locked) return rep;  // a transfer is in flight: its files are not garbage yet
   for (const auto& d : cs_->List()) {
     if (blobs.count(d.hex())) continue;
     rep.bytes += cs_->Size(d).value_or(0);
@@ -506,70 +451,6 @@ Result<GcReport> ImageStore::CollectGarbage() {
     ++rep.snapshots_removed;
   }
   return rep;
-}
-
-Status ImageStore::AddImageReference(const std::string& container_id, const Digest& image) {
-  std::lock_guard lk(mu_);
-  auto st = SKIFF_TRY(db_->Prepare(
-      "INSERT INTO refs(container_id, image_id) VALUES(?,?) ON CONFLICT(container_id) DO UPDATE SET image_id=excluded.image_id"));
-  st.Bind(1, container_id).Bind(2, image.str());
-  auto r = st.Run();
-  if (!r.ok() && r.error().code() == Errc::kConflict) return Error(Errc::kNotFound, "No such image: " + image.str());
-  return r;
-}
-
-Status ImageStore::ReleaseImageReference(const std::string& container_id) {
-  std::lock_guard lk(mu_);
-  return SKIFF_TRY(db_->Prepare("DELETE FROM refs WHERE container_id=?")).Bind(1, container_id).Run();
-}
-
-Result<std::string> ImageStore::CreateContainerSnapshot(const std::string& container_id, const Digest& image) {
-  std::shared_lock gc(gc_mu_);
-  auto layers = SKIFF_TRY(ImageLayers(image));
-  SKIFF_TRY(snaps_->CreateSnapshot(container_id));
-  {
-    std::lock_guard lk(mu_);
-    auto st = SKIFF_TRY(db_->Prepare("INSERT OR REPLACE INTO refs(container_id, image_id, snapshot) VALUES(?,?,1)"));
-    st.Bind(1, container_id).Bind(2, image.str());
-    if (auto r = st.Run(); !r) {
-      (void)snaps_->RemoveSnapshot(container_id);
-      return std::move(r).error();
-    }
-  }
-  return MountContainerSnapshot(container_id);
-}
-
-Result<std::string> ImageStore::MountContainerSnapshot(const std::string& container_id) {
-  std::string image;
-  {
-    std::lock_guard lk(mu_);
-    auto st = SKIFF_TRY(db_->Prepare("SELECT image_id FROM refs WHERE container_id=? AND snapshot=1"));
-    st.Bind(1, container_id);
-    if (!SKIFF_TRY(st.Step())) return Error(Errc::kNotFound, "no snapshot for container " + container_id);
-    image = st.Text(0);
-  }
-  std::vector<Digest> diffs;
-  for (const auto& l : SKIFF_TRY(ImageLayers(*Digest::Parse(image)))) diffs.push_back(l.diff_id);
-  return snaps_->MountSnapshot(container_id, diffs);
-}
-
-Status ImageStore::UnmountContainerSnapshot(const std::string& container_id) {
-  return snaps_->UnmountSnapshot(container_id);
-}
-
-Status ImageStore::RemoveContainerSnapshot(const std::string& container_id) {
-  SKIFF_TRY(snaps_->RemoveSnapshot(container_id));
-  return ReleaseImageReference(container_id);
-}
-
-Status ImageStore::ExportContainer(const std::string& container_id, storage::ByteWriter& out) {
-  std::string merged = snaps_->SnapshotMerged(container_id);
-  bool was_mounted = storage::IsMountPoint(merged);
-  std::string root = SKIFF_TRY(MountContainerSnapshot(container_id));
-  auto r = storage::WriteTree(root, storage::TreeMode::kFlat, out);
-  if (!was_mounted) SKIFF_TRY(snaps_->UnmountSnapshot(container_id));
-  if (!r.ok()) return std::move(r).error().Wrap("export " + container_id);
-  return Ok();
 }
 
 }  // namespace skiff::image

@@ -1,13 +1,19 @@
 // ImageStore: the engine's images. Owns, under one root directory:
 //   content/   ContentStore (configs, manifests, layer tars, by digest)
 //   storage/   storage::Snapshotter (one extracted dir per layer, container snapshots)
-//   images.db  SQLite metadata: images, their layers, layers, tags, container references
-// Every change to metadata is one SQLite transaction made after the files it points to are in place, so
-// a process killed at any moment leaves a consistent store; Open() removes what an interrupted
-// operation left behind (temp blobs, staging dirs, files no row points to). Thread-safe.
+//   images.db  SQLite metadata: images (with their parent image and a hidden flag), their layers, layers,
+//              tags, container references
+// Removal follows Docker's rules (daemon/images/image_delete.go): child images and running containers are
+// hard conflicts, other names and stopped containers soft ones (-f). An image deleted while stopped
+// containers use it is hidden (gone for every lookup) and stays only for those containers' layers, until
+// the last of them releases its reference. Every change to metadata is one SQLite transaction made after
+// the files it points to are in place, so a process killed at any moment leaves a consistent store; Open()
+// removes what an interrupted operation left behind (temp blobs, staging dirs, files no row points to).
+// Thread-safe.
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -35,25 +41,50 @@ struct ImageSummary {
   uint64_t unique_size = 0;
   int64_t containers = 0;
   std::map<std::string, std::string> labels;
+  Digest parent;         // the image it was committed from (empty: none), as Docker's ParentId
+  int64_t children = 0;  // images whose parent it is: an untagged image with children is an intermediate
+                         // one, which `docker images` shows only with -a (and never as dangling)
 };
 
 struct HistoryItem {
-  std::string id;  // image id for the top entry, "<missing>" otherwise (as Docker)
+  std::string id;  // image id for the top entry, its parent's for the next one and so on up the parent
+                   // chain; "<missing>" where the chain ends (as Docker)
   int64_t created = 0;
   std::string created_by, comment;
   uint64_t size = 0;
   std::vector<std::string> tags;
 };
 
-// One line of `docker rmi` output: either "Untagged: x" or "Deleted: sha256:...".
+// One line of `docker rmi` output: either "Untagged: x" or "Deleted: sha256:...". A deleted image is
+// followed by the chain IDs of the layers that went with it (layer = true; Docker sends no event for those).
 struct DeleteItem {
   std::string untagged;
   std::string deleted;
+  bool layer = false;
+};
+
+// Whether a container that references an image is running. The daemon knows, the store does not; it is
+// called without the store's locks held, once per container referencing any image, before a removal.
+using IsRunning = std::function<bool(const std::string& container_id)>;
+
+// `docker rmi` (DELETE /images/{name}?force=&noprune=).
+struct RemoveOptions {
+  bool force = false;    // -f: skip soft conflicts (other repositories, stopped containers)
+  bool prune = true;     // Docker's noprune=false: then delete parents left without names, children, containers
+  IsRunning is_running;  // empty: every container counts as running (an image in use is never deleted)
+};
+
+// `docker image prune` (POST /images/prune).
+struct PruneOptions {
+  bool all = false;  // -a (dangling=false): every unused image, not only untagged ones
+  // Docker's until/label filters, applied to the images prune starts from (parents pruned with them are
+  // not filtered, as in Docker). Empty: every image matches.
+  std::function<bool(const ImageConfig&)> match;
 };
 
 struct PruneReport {
   std::vector<DeleteItem> items;
-  uint64_t reclaimed = 0;
+  uint64_t reclaimed = 0;  // the sizes of the layers removed (Docker's SpaceReclaimed)
 };
 
 struct GcReport {
@@ -112,18 +143,29 @@ class ImageStore {
 
   // --- names ---
   Status Tag(std::string_view source, std::string_view target);
-  // `docker rmi`: untags, and deletes the image when its last name goes (and no container uses it). The
-  // names, the image and the layers only it used go in one transaction. no_prune (Docker: keep untagged
-  // parents) changes nothing: Skiff records no parent images, and layers no image uses are always removed.
+  // `docker rmi`, with Docker's conflicts, messages and output: untags; deletes the image when it is named
+  // by ID or its last name goes; then (o.prune) its parent when that is left untagged and unused, and so on.
+  // Each deleted image is followed by the chain IDs of the layers no other image (hidden ones included)
+  // uses, top-most first. An image stopped containers use is deleted with -f: hidden, see above.
+  // All the rows change in one transaction; files go afterwards.
+  Result<std::vector<DeleteItem>> Remove(std::string_view ref_or_id, const RemoveOptions& o);
+  // Old form: Remove(ref, {force, !no_prune}) with every container counted as running.
   Result<std::vector<DeleteItem>> Remove(std::string_view ref_or_id, bool force, bool no_prune = false);
-  // Dangling (untagged) images, or with all=true every image no container uses.
-  Result<PruneReport> Prune(bool all);
-  // Removes blobs, layer dirs and snapshots that no row references.
+  // Docker's prune: starts from images without children (every image with o.all) that match; untagged
+  // ones (with o.all: each name of every one) are removed as `rmi` without force would, conflicts skipped,
+  // taking their untagged parents along. reclaimed = the size of the layers removed.
+  Result<PruneReport> Prune(const PruneOptions& o);
+  Result<PruneReport> Prune(bool all);  // Prune({.all = all})
+  // Removes hidden images no container references any more, and blobs, layer dirs and snapshots that no
+  // row references. Does nothing while a transfer is in flight.
   Result<GcReport> CollectGarbage();
 
   // --- containers ---
-  // Records that container_id uses the image (blocks removal without force). Idempotent.
+  // Records that container_id uses the image (blocks removal without force). Idempotent. A hidden image
+  // takes no new references (NotFound).
   Status AddImageReference(const std::string& container_id, const Digest& image);
+  // Drops the reference; the last one of a hidden image deletes it with the layers only it used (files
+  // too). If a transfer is in flight that waits for the next Remove, Prune, CollectGarbage or Open.
   Status ReleaseImageReference(const std::string& container_id);
   // Creates (and references) a writable snapshot for the container and mounts it; returns the rootfs.
   Result<std::string> CreateContainerSnapshot(const std::string& container_id, const Digest& image);
@@ -134,9 +176,10 @@ class ImageStore {
   // `docker export`: the container's flat filesystem as a tar.
   Status ExportContainer(const std::string& container_id, storage::ByteWriter& out);
   // `docker commit`: writes the upper dir as a layer tar (blob) while extracting it as a layer dir, then
-  // records an image whose config is the parent's plus that layer, a history entry and o's fields, with
-  // "parent" = the parent image ID. An upper dir with nothing in it (the empty tar) adds no layer and an
-  // "empty_layer" history entry, as Docker. Returns the new image ID (sha256 of the config bytes).
+  // records an image whose config is the parent's plus that layer, a history entry and o's fields, and
+  // o.parent as its parent (in images.db, as Docker keeps it in its metadata, not in the config). An upper
+  // dir with nothing in it (the empty tar) adds no layer and an "empty_layer" history entry, as Docker.
+  // A hidden parent fails as in Docker (its config is gone). Returns the new image ID (sha256 of the config).
   Result<Digest> Commit(const CommitOptions& o);
   // Every container ID that holds a reference (the daemon removes those it has no record of).
   Result<std::vector<std::string>> ListContainerReferences();
@@ -151,8 +194,12 @@ class ImageStore {
     std::string media_type;
     uint64_t blob_size = 0, tar_size = 0, size = 0;
   };
+  // An image that exists hidden becomes visible again (with `parent`); a visible one keeps its parent.
   Status CommitImage(const ImageConfig& config, const std::vector<LayerRow>& layers,
-                     const std::vector<Reference>& tags);
+                     const std::vector<Reference>& tags, const Digest& parent = {});
+  // The parent recorded for a visible image (empty: none). SetParent records one (load).
+  Result<Digest> Parent(const Digest& id);
+  Status SetParent(const Digest& child, const Digest& parent);
   Result<std::optional<LayerRow>> FindLayer(const Digest& diff_id);
   Result<std::vector<LayerRow>> ImageLayers(const Digest& id);
   // Guards against GC while a transfer has files in place but no rows yet.
@@ -164,10 +211,23 @@ class ImageStore {
   Status Recover();
   Result<std::vector<std::string>> TagsOf(const Digest& id);
   Result<int64_t> ContainerCount(const Digest& id);
-  Result<int64_t> LayerUsers(const Digest& diff_id);
-  // Deletes the tag rows in `untag` and, with delete_image, the image and the layer rows no other image
-  // uses, in one transaction; then the files of what was deleted.
-  Result<std::vector<DeleteItem>> RemoveRows(const Digest& id, const std::vector<std::string>& untag, bool delete_image);
+  Result<bool> IsVisible(const Digest& id);
+  // remove.cc. RunningStates asks is_running about every referencing container (no lock held; empty map
+  // when is_running is empty). The *Locked functions need gc_mu_ held exclusively.
+  class Remover;
+  friend class Remover;
+  struct RemoveResult {
+    std::vector<DeleteItem> items;
+    uint64_t reclaimed = 0;  // sizes of the layers removed
+  };
+  std::map<std::string, bool> RunningStates(const IsRunning& is_running);
+  Result<RemoveResult> RemoveLocked(std::string_view ref_or_id, bool force, bool prune,
+                                    const std::map<std::string, bool>& running);
+  // Deletes hidden images without references (rows, then files); the IfIdle form only when no transfer
+  // is in flight (it takes gc_mu_ itself; callers hold no lock).
+  Status PurgeHiddenLocked();
+  Status PurgeHiddenIfIdle();
+  Result<GcReport> CollectGarbageLocked();
 
   std::string root_;
   std::unique_ptr<Db> db_;

@@ -51,7 +51,20 @@ struct ImageToLoad {
   std::vector<std::string> layer_paths;
   std::vector<std::string> tags;
   std::vector<Reference> repo_digests;  // name@<manifest or index digest>, from index.json
+  std::string parent;                   // manifest.json "Parent": an image ID saved along
 };
+
+// Docker's checkValidParent: the child's history is the parent's plus one entry (or neither has any).
+bool ValidParent(const ImageConfig& child, const ImageConfig& parent) {
+  const Json none = Json::array();
+  const Json& ch = child.json.contains("history") && child.json["history"].is_array() ? child.json["history"] : none;
+  const Json& ph = parent.json.contains("history") && parent.json["history"].is_array() ? parent.json["history"] : none;
+  if (ch.empty() && ph.empty()) return true;
+  if (ch.size() != ph.size() + 1) return false;
+  for (size_t i = 0; i < ph.size(); ++i)
+    if (ch[i] != ph[i]) return false;
+  return true;
+}
 
 // "name@sha256:<manifest>" for a tag that named the manifest in an index.json.
 std::optional<Reference> RepoDigest(const std::string& tag, const Digest& manifest) {
@@ -182,6 +195,7 @@ Result<std::vector<LoadedImage>> ImageStore::Load(storage::ByteReader& in) {
       if (m[i].contains("RepoTags") && m[i]["RepoTags"].is_array())
         for (const auto& tag : m[i]["RepoTags"])
           if (tag.is_string()) t.tags.push_back(tag.get<std::string>());
+      if (m[i].contains("Parent") && m[i]["Parent"].is_string()) t.parent = m[i]["Parent"].get<std::string>();
       todo.push_back(std::move(t));
     }
     // Docker 25+ archives are OCI layouts too: index.json names each image's manifest. Its digest becomes
@@ -236,6 +250,7 @@ Result<std::vector<LoadedImage>> ImageStore::Load(storage::ByteReader& in) {
   }
 
   std::vector<LoadedImage> out;
+  std::vector<std::pair<ImageConfig, std::string>> parents;  // child, manifest.json "Parent"
   for (auto& t : todo) {
     std::string raw = SKIFF_TRY(small_file(t.config_path));
     ImageConfig cfg = SKIFF_TRY_CTX(ParseImageConfig(raw), "load: " + t.config_path);
@@ -283,6 +298,19 @@ Result<std::vector<LoadedImage>> ImageStore::Load(storage::ByteReader& in) {
     LoadedImage li{cfg.Id(), {}};
     for (const auto& tag : tags) li.tags.push_back(tag.WithDefaultTag().FamiliarString());
     out.push_back(std::move(li));
+    if (!t.parent.empty()) parents.emplace_back(cfg, t.parent);
+  }
+  // Parents named by manifest.json (Docker writes them for images saved with their parent), once every
+  // image is in: set where the parent exists and its history is the child's but the last entry.
+  for (const auto& [child, parent_id] : parents) {
+    auto pid = Digest::Parse(parent_id);
+    if (!pid.ok() || !SKIFF_TRY(IsVisible(*pid))) continue;
+    auto pcfg = Config(*pid);
+    if (!pcfg.ok() || !ValidParent(child, *pcfg)) {
+      log::Warn("load: image {} is not a valid parent for {}", parent_id, child.Id().str());
+      continue;
+    }
+    SKIFF_TRY(SetParent(child.Id(), *pid));
   }
   return out;
 }

@@ -1,8 +1,8 @@
 // ImageStore::Save: `docker save`, in the Docker 25 layout that is also an OCI image layout:
 //   blobs/sha256/<hex>  layer tars (uncompressed, named by diff ID), configs, OCI manifests
 //   index.json, manifest.json, oci-layout, repositories
-// Docker 20.10 reads manifest.json (any path works for Config/Layers), newer Docker and OCI tools read
-// index.json. Layer tars are the exact bytes loaded/imported, so diff IDs and the image ID round-trip.
+// Docker 20.10 reads manifest.json (any path works for Config/Layers; "Parent" names a parent image saved
+// along), newer Docker and OCI tools read index.json. Layer tars are the exact bytes loaded/imported, so diff IDs and the image ID round-trip.
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
@@ -170,6 +170,9 @@ Status ImageStore::Save(const std::vector<std::string>& refs, storage::ByteWrite
       entry["RepoTags"].push_back(t.FamiliarString());
       if (!layers.empty()) repositories[t.FamiliarName()][t.tag] = ChainIds(cfg.diff_ids).back().hex();
     }
+    // As Docker: the parent, when it is saved too (load restores the relation from it).
+    Digest parent = SKIFF_TRY(Parent(id));
+    if (!parent.empty() && tags.count(parent.str())) entry["Parent"] = parent.str();
     manifest_json.push_back(entry);
   }
   SKIFF_TRY(ar.File("index.json", DumpJson(index) + "\n"));

@@ -180,10 +180,12 @@ TEST(Crash, RemoveDropsImageAndUnusedLayerRowsTogether) {
   ASSERT_TRUE(s->Tag("a", "a:other").ok());
   auto del = s->Remove(a.str(), true);
   ASSERT_TRUE(del.ok()) << del.error().message();
-  ASSERT_EQ(del->size(), 3u);
+  ASSERT_EQ(del->size(), 4u);
   EXPECT_EQ((*del)[0].untagged, "a:latest");
   EXPECT_EQ((*del)[1].untagged, "a:other");
   EXPECT_EQ((*del)[2].deleted, a.str());
+  EXPECT_EQ((*del)[3].deleted, Sha256Of(a_tar).str());
+  EXPECT_TRUE((*del)[3].layer);
   EXPECT_EQ(s->FindLayer(Sha256Of(a_tar)).value(), std::nullopt);
   EXPECT_FALSE(s->snapshots().HasLayer(Sha256Of(a_tar)));
   EXPECT_FALSE(s->content().Has(Sha256Of(a_tar)));

@@ -12,26 +12,13 @@
 #include "base/file.h"
 #include "base/strings.h"
 #include "image/image_store.h"
+#include "integration/image/docker_support.h"
 
 namespace skiff::image {
 namespace {
 
-std::string Src() {
-  const char* s = std::getenv("SKIFF_SRC");
-  return s ? s : "/work/main";
-}
-
-// Runs a shell command; returns exit status and stdout.
-std::pair<int, std::string> Sh(const std::string& cmd) {
-  std::string out;
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
-  if (!p) return {-1, ""};
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int st = ::pclose(p);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
-}
+using testing::Sh;
+using testing::Src;
 
 class DockerInterop : public ::testing::Test {
  protected:
@@ -39,11 +26,11 @@ class DockerInterop : public ::testing::Test {
     if (::geteuid() != 0) GTEST_SKIP() << "needs root";
     tmp_.emplace(TempDir::Create("/tmp", "skiff-interop-").value());
     dir_ = tmp_->path();
-    auto [rc, out] = Sh("bash " + Src() + "/tests/support/private-dockerd.sh start " + dir_ + "/d");
+    dockerd_.emplace(dir_ + "/d");
+    auto [rc, out] = dockerd_->Start();
     if (rc == 77) GTEST_SKIP() << "docker.io not installed: " << out;
     ASSERT_EQ(rc, 0) << out;
-    started_ = true;
-    docker_ = "DOCKER_HOST=unix://" + dir_ + "/d/docker.sock /usr/bin/docker ";
+    docker_ = dockerd_->docker();
     auto s = ImageStore::Open(dir_ + "/skiff");
     ASSERT_TRUE(s.ok()) << s.error().message();
     store_ = std::move(*s);
@@ -53,7 +40,7 @@ class DockerInterop : public ::testing::Test {
       for (const auto& id : store_->snapshots().ListSnapshots()) (void)store_->RemoveContainerSnapshot(id);
       store_.reset();
     }
-    if (started_) Sh("bash " + Src() + "/tests/support/private-dockerd.sh stop " + dir_ + "/d");
+    dockerd_.reset();
     tmp_.reset();
   }
   std::string Docker(const std::string& args) {
@@ -84,7 +71,7 @@ class DockerInterop : public ::testing::Test {
 
   std::optional<TempDir> tmp_;
   std::string dir_, docker_;
-  bool started_ = false;
+  std::optional<testing::PrivateDockerd> dockerd_;
   std::unique_ptr<ImageStore> store_;
 };
 

@@ -7,19 +7,14 @@
 
 #include "base/file.h"
 #include "../storage/tar_builder.h"
+#include "str_writer.h"
 
 namespace skiff::image {
 namespace {
 
 using skiff::testing::BuildTar;
 
-struct StrWriter : storage::ByteWriter {
-  std::string s;
-  Status Write(const char* d, size_t n) override {
-    s.append(d, n);
-    return Ok();
-  }
-};
+using testing::StrWriter;
 
 TEST(ContentStore, VerifiesAndSurvivesConcurrentWriters) {
   auto tmp = TempDir::Create("/tmp", "skiff-cs-").value();
@@ -145,8 +140,11 @@ TEST_F(Store, PruneAndGarbageCollection) {
   ASSERT_TRUE(store->content().Put("orphan").ok());
   ASSERT_TRUE(MkdirAll(store->snapshots().LayerDir(Sha256Of("orphan"))).ok());
   auto rep = store->Prune(false).value();
-  ASSERT_EQ(rep.items.size(), 1u);
+  ASSERT_EQ(rep.items.size(), 2u);
   EXPECT_EQ(rep.items[0].deleted, dangling.str());
+  EXPECT_EQ(rep.items[1].deleted, Sha256Of(BuildTar({{"d", 'f', "d"}})).str());
+  EXPECT_TRUE(rep.items[1].layer);
+  EXPECT_EQ(rep.reclaimed, 1u);  // the size of the layer removed: one byte of file
   EXPECT_FALSE(store->content().Has(Sha256Of("orphan")));
   EXPECT_FALSE(store->snapshots().HasLayer(Sha256Of("orphan")));
   EXPECT_TRUE(store->Resolve("keep").ok());
@@ -242,8 +240,9 @@ TEST_F(Store, RemoveByIdOrDigestWithRepoDigests) {
   // A tag plus digests of the same repository is one name: removal by ID needs no force.
   auto del = store->Remove(a.config.hex().substr(0, 12), false);
   ASSERT_TRUE(del.ok()) << del.error().message();
-  ASSERT_EQ(del->size(), 3u);
+  ASSERT_EQ(del->size(), 4u);
   EXPECT_EQ((*del)[2].deleted, a.config.str());
+  EXPECT_EQ((*del)[3].deleted, a.layer.str());  // one layer: its chain ID is its diff ID
   EXPECT_TRUE(store->List()->empty());
   EXPECT_TRUE(store->content().List().empty());
   // Removing by the digest reference: the digest goes, the tag keeps the image.
