@@ -2,6 +2,7 @@
 #include "daemon/daemon.h"
 
 #include <signal.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include <thread>
@@ -14,6 +15,8 @@
 #include "daemon/shim/shim.h"
 #include "daemon/store.h"
 #include "runtime/cgroups/layout.h"
+#include "storage/mount.h"
+#include "sys/mounts.h"
 
 namespace skiff::daemon {
 
@@ -39,6 +42,16 @@ Result<std::unique_ptr<Daemon>> Daemon::Open(DaemonOptions opts) {
   auto layout = runtime::cgroups::DetectLayout();
   d->cgroup_v2_ = layout.ok() && layout->mode == runtime::cgroups::Mode::kV2;
   d->images_ = SKIFF_TRY_CTX(image::ImageStore::Open(o.data_root + "/image"), "open image store");
+  // Container rootfs mounts live under the storage dir; a private mount there keeps them from being copied
+  // into (and pinned by) every new container's mount namespace, as Docker does with its graph driver home.
+  {
+    std::string storage = o.data_root + "/image/storage";
+    if (!storage::IsMountPoint(storage)) {
+      // MS_REC: rootfs mounts of running containers made before stay visible through the new mount.
+      if (Status s = sys::Mount(storage, storage, "", MS_BIND | MS_REC); !s.ok()) log::Warn("private mount {}: {}", storage, s.error().message());
+    }
+    if (Status s = sys::Mount("", storage, "", MS_PRIVATE | MS_REC); !s.ok()) log::Warn("private mount {}: {}", storage, s.error().message());
+  }
   d->store_ = SKIFF_TRY_CTX(ContainerStore::Open(o.data_root + "/containers.db"), "open container store");
   d->volumes_ = SKIFF_TRY_CTX(VolumeStore::Open(o.data_root + "/volumes"), "open volume store");
   d->runtime_ = std::make_unique<runtime::Runtime>(d->RuntimeRoot());

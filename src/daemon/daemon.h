@@ -155,6 +155,8 @@ class Daemon {
   Result<Json> ListImages(bool all, bool digests, const Filters& filters);
   Result<image::PruneReport> PruneImages(const Filters& filters);
   void PublishImageEvent(const std::string& action, const std::string& id, std::map<std::string, std::string> attrs = {});
+  // For the image store's removal rules: whether a container is running (or paused, or restarting).
+  image::IsRunning RunningCheck();
 
   // --- volumes ---
   Result<Json> VolumeCreate(const Json& body);

@@ -31,19 +31,32 @@ Status Daemon::TagImage(const std::string& source, const std::string& target) {
   return Ok();
 }
 
+image::IsRunning Daemon::RunningCheck() {
+  // Docker's IsRunning(): running, paused or restarting.
+  return [this](const std::string& container_id) {
+    auto c = Find(container_id);
+    if (!c.ok()) return false;
+    std::lock_guard l((*c)->mu);
+    return (*c)->rec.running() || (*c)->rec.state.status == ContainerStatus::kRestarting;
+  };
+}
+
 Result<std::vector<image::DeleteItem>> Daemon::RemoveImage(const std::string& ref, bool force, bool no_prune) {
   auto id = images_->Resolve(ref);
-  auto items = SKIFF_TRY(images_->Remove(ref, force, no_prune));
+  image::RemoveOptions o;
+  o.force = force;
+  o.prune = !no_prune;
+  o.is_running = RunningCheck();
+  auto items = SKIFF_TRY(images_->Remove(ref, o));
   std::string sid = id.ok() ? id->str() : "";
   for (auto& it : items) {
     if (!it.untagged.empty()) PublishImageEvent("untag", sid, {{"name", sid}});
-    if (!it.deleted.empty() && it.deleted == sid) PublishImageEvent("delete", sid, {{"name", sid}});
+    if (!it.deleted.empty() && !it.layer) PublishImageEvent("delete", it.deleted, {{"name", it.deleted}});
   }
   return items;
 }
 
 Result<Json> Daemon::ListImages(bool all, bool digests, const Filters& f) {
-  (void)all;  // Skiff keeps no intermediate (parent) images: -a lists the same images.
   (void)digests;
   auto list = SKIFF_TRY(images_->List());
   int64_t before = 0, since = 0;
@@ -66,7 +79,10 @@ Result<Json> Daemon::ListImages(bool all, bool digests, const Filters& f) {
   }
   Json out = Json::array();
   for (auto& s : list) {
-    bool is_dangling = s.repo_tags.empty();
+    // Docker: an untagged image with children is an intermediate, shown with -a only; dangling means no
+    // tags and no children.
+    bool is_dangling = s.repo_tags.empty() && s.children == 0;
+    if (!all && s.repo_tags.empty() && s.repo_digests.empty() && s.children > 0) continue;
     if (dangling && *dangling != is_dangling) continue;
     if (!f.MatchLabels(s.labels)) continue;
     if (before && s.created >= before) continue;
@@ -101,7 +117,7 @@ Result<Json> Daemon::ListImages(bool all, bool digests, const Filters& f) {
       for (auto& [k, v] : s.labels) labels[k] = v;
     }
     Json rt = tags, rd = s.repo_digests;
-    if (is_dangling) {
+    if (s.repo_tags.empty()) {
       rt = Json::array({"<none>:<none>"});
       if (s.repo_digests.empty()) rd = Json::array({"<none>@<none>"});
     }
@@ -109,7 +125,7 @@ Result<Json> Daemon::ListImages(bool all, bool digests, const Filters& f) {
                    {"Created", s.created},
                    {"Id", s.id.str()},
                    {"Labels", labels},
-                   {"ParentId", ""},
+                   {"ParentId", s.parent.empty() ? "" : s.parent.str()},
                    {"RepoDigests", rd},
                    {"RepoTags", rt},
                    {"SharedSize", -1},
@@ -120,12 +136,19 @@ Result<Json> Daemon::ListImages(bool all, bool digests, const Filters& f) {
 }
 
 Result<image::PruneReport> Daemon::PruneImages(const Filters& f) {
-  bool all = false;
-  for (auto& v : f.Values("dangling")) all = v == "false" || v == "0";
-  auto report = SKIFF_TRY(images_->Prune(all));
+  image::PruneOptions o;
+  for (auto& v : f.Values("dangling")) o.all = v == "false" || v == "0";
+  int64_t until = 0;
+  for (auto& v : f.Values("until")) until = SKIFF_TRY(Filters::ParseTimeFilter(v, NowNs())) / 1000000000;
+  o.match = [&](const image::ImageConfig& cfg) {
+    if (until && image::ParseTime(cfg.created) >= until) return false;
+    std::map<std::string, std::string> labels = cfg.config.labels.value_or(std::map<std::string, std::string>{});
+    return f.MatchLabels(labels) && f.MatchLabels(labels, "label!");
+  };
+  auto report = SKIFF_TRY(images_->Prune(o));
   for (auto& it : report.items) {
     if (!it.untagged.empty()) PublishImageEvent("untag", it.untagged, {{"name", it.untagged}});
-    if (!it.deleted.empty()) PublishImageEvent("delete", it.deleted, {{"name", it.deleted}});
+    if (!it.deleted.empty() && !it.layer) PublishImageEvent("delete", it.deleted, {{"name", it.deleted}});
   }
   PublishImageEvent("prune", "", {{"reclaimed", std::to_string(report.reclaimed)}});
   return report;

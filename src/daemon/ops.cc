@@ -402,7 +402,7 @@ Result<std::string> Daemon::Commit(const std::string& ref, const std::string& re
   // the container's config as the base.
   Json base = config.is_object() && !config.empty() ? config : r.config;
   auto run = SKIFF_TRY(image::RunConfig::FromJson(base));
-  for (auto& ch : changes) SKIFF_TRY(image::ApplyChange(ch, run));
+  SKIFF_TRY(image::ApplyChanges(changes, run));
   Json merged = MergeImageConfig(run.ToJson(), r.config);
   for (const char* k : {"Hostname", "Domainname", "AttachStdin", "AttachStdout", "AttachStderr", "Tty", "OpenStdin", "StdinOnce", "Image"}) {
     if (r.config.contains(k)) merged[k] = r.config[k];

@@ -103,6 +103,11 @@ Status Unmount(const std::string& target, bool lazy) {
 }
 
 bool IsMountPoint(const std::string& target) {
+  // statx knows mount roots directly (bind mounts on the same filesystem included), kernel 5.8+.
+  struct statx sx {};
+  if (::statx(AT_FDCWD, target.c_str(), AT_SYMLINK_NOFOLLOW, 0, &sx) == 0 && (sx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT)) {
+    return (sx.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0;
+  }
   struct stat a, b;
   if (::lstat(target.c_str(), &a) != 0) return false;
   if (::lstat(JoinPath(target, "..").c_str(), &b) != 0) return false;

@@ -158,7 +158,9 @@ Result<std::string> Snapshotter::MountSnapshot(const std::string& id, const std:
 Status Snapshotter::UnmountSnapshot(const std::string& id) {
   SKIFF_TRY(CheckId(id));
   std::string merged = SnapshotMerged(id);
-  while (IsMountPoint(merged)) SKIFF_TRY(Unmount(merged));
+  // Detached (MNT_DETACH, as Docker's overlay2 driver): a copy of the mount in a container namespace
+  // being set up at this moment must not make this fail with EBUSY.
+  while (IsMountPoint(merged)) SKIFF_TRY(Unmount(merged, true));
   return Ok();
 }
 

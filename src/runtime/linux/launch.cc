@@ -241,6 +241,17 @@ Result<pid_t> StartInit(const InitOptions& o) {
     }
     reap_stage1();
   });
+  bool hooks_pending = false;
+  auto run_hooks = [&]() -> Status {
+    hooks_pending = false;
+    if (o.parent_hooks) {
+      if (auto st = o.parent_hooks(init); !st) {
+        (void)sys::SendMsg(parent_sock.get(), "abort");
+        return std::move(st).error();
+      }
+    }
+    return sys::SendMsg(parent_sock.get(), "ok " + (o.state_json ? o.state_json(init) : std::string("{}")));
+  };
   for (;;) {
     std::string msg = SKIFF_TRY(sys::RecvMsg(parent_sock.get()));
     if (msg.empty()) {
@@ -256,14 +267,12 @@ Result<pid_t> StartInit(const InitOptions& o) {
     } else if (msg.starts_with("pid ")) {
       init = static_cast<pid_t>(ParseInt(msg.substr(4)).value_or(0));
       reap_stage1();
+      if (hooks_pending) SKIFF_TRY(run_hooks());
     } else if (msg == "hooks") {
-      if (o.parent_hooks) {
-        if (auto st = o.parent_hooks(init); !st) {
-          (void)sys::SendMsg(parent_sock.get(), "abort");
-          return std::move(st).error();
-        }
-      }
-      SKIFF_TRY(sys::SendMsg(parent_sock.get(), "ok " + (o.state_json ? o.state_json(init) : std::string("{}"))));
+      // Stage 1 reports the init's pid after forking it, so the init may ask for its hooks first: they
+      // run (with the pid in their state) once the pid is known.
+      if (init > 0) SKIFF_TRY(run_hooks());
+      else hooks_pending = true;
     } else if (msg == "ready") {
       cleanup.Dismiss();
       return init;
