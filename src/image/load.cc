@@ -198,24 +198,8 @@ Result<std::vector<LoadedImage>> ImageStore::Load(storage::ByteReader& in) {
       if (m[i].contains("Parent") && m[i]["Parent"].is_string()) t.parent = m[i]["Parent"].get<std::string>();
       todo.push_back(std::move(t));
     }
-    // Docker 25+ archives are OCI layouts too: index.json names each image's manifest. Its digest becomes
-    // the repo digest (as Docker's containerd store records it); a missing or odd index is no error.
-    if (small.count("index.json")) {
-      if (auto ix = ParseIndex(small["index.json"]); ix.ok()) {
-        for (const auto& d : ix->manifests) {
-          auto name = d.annotations.find("io.containerd.image.name");
-          if (name == d.annotations.end()) continue;
-          auto body = small.find(BlobPathOf(d.digest));
-          if (body == small.end() || Sha256Of(body->second) != d.digest) continue;
-          auto man = ParseManifest(body->second);
-          auto rd = RepoDigest(name->second, d.digest);
-          if (!man.ok() || !rd) continue;
-          for (auto& t : todo)
-            if (t.config_path == BlobPathOf(man->config.digest) || t.config_path == man->config.digest.hex() + ".json")
-              t.repo_digests.push_back(*rd);
-        }
-      }
-    }
+    // A Docker archive (manifest.json) gives no repo digests, even when it carries an OCI index.json too
+    // (Docker 25+ layouts, Skiff's own save): dockerd 20.10 records none on load, and neither does Skiff.
   } else if (small.count("index.json")) {
     Index ix = SKIFF_TRY_CTX(ParseIndex(small["index.json"]), "index.json");
     for (const auto& d0 : ix.manifests) {

@@ -202,6 +202,13 @@ TEST_F(Store, LoadRecordsRepoDigestsFromIndex) {
     EXPECT_EQ((*loaded)[0].id, a.config);
     EXPECT_EQ((*loaded)[0].tags, (std::vector<std::string>{"dig:1"}));
     std::string rd = "dig@" + a.manifest.str();
+    if (docker_manifest) {
+      // A Docker archive (manifest.json beside index.json) records no repo digest, as dockerd 20.10.
+      EXPECT_FALSE(s->Resolve(rd).ok());
+      EXPECT_EQ(s->Inspect("dig:1").value()["RepoDigests"], Json::array());
+      ASSERT_TRUE(s->Remove("dig:1", false).ok());
+      continue;
+    }
     EXPECT_EQ(*s->Resolve(rd), a.config);
     EXPECT_EQ(*s->Resolve("docker.io/library/dig@" + a.manifest.str()), a.config);
     EXPECT_EQ(*s->Resolve("dig:1@" + a.manifest.str()), a.config);
