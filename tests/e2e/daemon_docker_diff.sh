@@ -555,7 +555,7 @@ sc_rmi() {
   x docker rmi "${oid#sha256:}"
   x docker rmi t1/only:second
   x docker rmi -f t1/only
-  x docker images --filter dangling=true --format '{{.ID}} {{.Repository}} {{.Tag}}'
+  x -t "docker images -a -q --no-trunc | grep -c <t1/only id>" bash -c "docker images -a -q --no-trunc | grep -c '$oid'"
   x docker inspect -f '{{.Image}} {{.Config.Image}}' rmi-user
   x docker run "${N[@]}" -d --name rmi-run "$oid" sleep 300
   x docker rmi -f "$oid"
@@ -578,8 +578,9 @@ sc_rmi() {
   x docker rmi t1/rb:base
   x docker images --filter reference='t1/rb' --format '{{.Repository}}:{{.Tag}}'
   x docker create "${N[@]}" --name rmi-r t1/rb:child true
+  local cid; cid=$(docker image inspect -f '{{.Id}}' t1/rb:child 2>/dev/null)
   x docker rmi -f t1/rb:child
-  x docker images --filter dangling=true --format '{{.Repository}}:{{.Tag}}'
+  x -t "docker images -a -q --no-trunc | grep -c <t1/rb:child id>" bash -c "docker images -a -q --no-trunc | grep -c '${cid:-none}'"
   q docker rm -f rmi-r
   q docker image prune -f
   # running container: cannot be forced
