@@ -13,6 +13,7 @@
 #include "base/strings.h"
 #include "daemon/daemon.h"
 #include "daemon/live.h"
+#include "daemon/logs/json_file.h"
 #include "daemon/names.h"
 #include "daemon/profiles/defaults.h"
 #include "daemon/settings.h"
@@ -143,7 +144,7 @@ Result<MountRecord> ParseMount(const Json& j) {
 
 }  // namespace
 
-Result<Json> Daemon::Create(const std::string& name_in, const Json& body_in) {
+Result<Json> Daemon::Create(const std::string& name_in, const Json& body_in, const std::string& platform) {
   if (!body_in.is_null() && !body_in.is_object()) return Error(Errc::kInvalidArgument, "invalid create body: expected a JSON object");
   Json body = body_in.is_null() ? Json::object() : body_in;
   Json host_in = body.contains("HostConfig") ? body["HostConfig"] : Json(nullptr);
@@ -160,6 +161,12 @@ Result<Json> Daemon::Create(const std::string& name_in, const Json& body_in) {
     return image_id.error();
   }
   auto image_cfg = SKIFF_TRY(images_->Config(*image_id));
+  if (!platform.empty()) {
+    // An image for another platform is no image for this request (Docker answers 404; the client pulls).
+    auto parts = Split(platform, '/');
+    bool match = parts[0] == image_cfg.os && (parts.size() < 2 || parts[1] == image_cfg.architecture);
+    if (!match) return Error(Errc::kNotFound, "No such image: " + image_ref);
+  }
   Json image_run = image_cfg.json.contains("config") && image_cfg.json["config"].is_object() ? image_cfg.json["config"] : Json::object();
 
   Json host = NormalizeHostConfig(host_in, opts_.log_driver, opts_.log_opts, cgroup_v2_);
@@ -173,6 +180,22 @@ Result<Json> Daemon::Create(const std::string& name_in, const Json& body_in) {
   int cpus = static_cast<int>(std::thread::hardware_concurrency());
   SKIFF_TRY(ValidateSettings(config, host, cpus > 0 ? cpus : 1));
   SKIFF_TRY(ContainerCaps(host));  // unknown capability names fail at create, as in Docker
+  {
+    const Json& lc = host["LogConfig"];
+    std::string driver = lc.value("Type", "");
+    static const std::set<std::string> docker_drivers = {"local", "syslog", "journald", "gelf", "fluentd", "awslogs",
+                                                         "splunk", "etwlogs", "gcplogs", "logentries"};
+    if (driver == "json-file") {
+      std::map<std::string, std::string> lo;
+      if (lc.contains("Config") && lc["Config"].is_object()) lo = LabelsOf(lc["Config"]);
+      SKIFF_TRY(logs::ParseJsonFileOptions("", lo));
+    } else if (driver != "none") {
+      if (docker_drivers.count(driver)) {
+        return Error(Errc::kUnsupported, "logging driver \"" + driver + "\" is not supported by Skiff (json-file, none)");
+      }
+      return Error(Errc::kInvalidArgument, "error looking up logging plugin " + driver + ": plugin \"" + driver + "\" not found");
+    }
+  }
   auto [path, args] = SKIFF_TRY(Command(config));
 
   ContainerRecord rec;

@@ -7,6 +7,7 @@
 
 #include <thread>
 
+#include "base/digest.h"
 #include "base/file.h"
 #include "base/log.h"
 #include "base/strings.h"
@@ -71,6 +72,8 @@ Result<std::unique_ptr<Daemon>> Daemon::Open(DaemonOptions opts) {
   SKIFF_TRY(d->Restore());
   return d;
 }
+
+std::string BuiltinNetworkId(const std::string& name) { return Sha256Of("skiff-builtin-network:" + name).hex(); }
 
 Daemon::Daemon(DaemonOptions opts) : opts_(std::move(opts)) {}
 

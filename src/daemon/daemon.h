@@ -79,6 +79,10 @@ struct ExecStartInfo {
   std::string detach_keys;
 };
 
+// The networks every engine has without creating any, for container network modes Skiff runs: "host" and
+// "none". A stable 64-hex ID for each (sha256 of its name).
+std::string BuiltinNetworkId(const std::string& name);
+
 class Daemon {
  public:
   static Result<std::unique_ptr<Daemon>> Open(DaemonOptions opts);
@@ -93,7 +97,8 @@ class Daemon {
   // --- containers (ref = full ID, name, or unique ID prefix) ---
   // POST /containers/create: body is Docker's create body (Config fields + HostConfig + NetworkingConfig).
   // Returns {"Id", "Warnings"}.
-  Result<Json> Create(const std::string& name, const Json& body);
+  // platform: "os[/arch[/variant]]" the image must be for ("" = any), as `--platform`.
+  Result<Json> Create(const std::string& name, const Json& body, const std::string& platform = "");
   // false: already running (HTTP 304).
   Result<bool> Start(const std::string& ref);
   // false: was not running (304). timeout: seconds before SIGKILL; nullopt: the container's StopTimeout

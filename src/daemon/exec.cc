@@ -13,7 +13,7 @@
 namespace skiff::daemon {
 namespace {
 
-// `name` is the container as the user named it (Docker's messages repeat it).
+// dockerd 20.10's messages: the paused one repeats the name the user gave, the others the full ID.
 Status CheckRunning(const ContainerRecord& r, const std::string& name) {
   switch (r.state.status) {
     case ContainerStatus::kRunning:
@@ -21,9 +21,9 @@ Status CheckRunning(const ContainerRecord& r, const std::string& name) {
     case ContainerStatus::kPaused:
       return Error(Errc::kConflict, "Container " + name + " is paused, unpause the container before exec");
     case ContainerStatus::kRestarting:
-      return Error(Errc::kConflict, "Container " + name + " is restarting, wait until the container is running");
+      return Error(Errc::kConflict, "Container " + r.id + " is restarting, wait until the container is running");
     default:
-      return Error(Errc::kConflict, "Container " + name + " is not running");
+      return Error(Errc::kConflict, "Container " + r.id + " is not running");
   }
 }
 
@@ -95,9 +95,12 @@ Status Daemon::ExecStart(const std::string& exec_id, bool detach, UniqueFd conn,
     inst->running = true;
   }
   auto finish = [&](int code) {
-    std::lock_guard l(inst->mu);
-    inst->running = false;
-    inst->exit_code = code;
+    {
+      std::lock_guard l(inst->mu);
+      inst->running = false;
+      inst->exit_code = code;
+    }
+    inst->cv.notify_all();
   };
   const Json& ec = inst->config;
   std::string dir = ContainerDir(rec.id);
@@ -143,6 +146,7 @@ Status Daemon::ExecStart(const std::string& exec_id, bool detach, UniqueFd conn,
     std::lock_guard l(inst->mu);
     inst->pid = *pid;
   }
+  inst->cv.notify_all();
   Background([this, inst, rec, dir](std::stop_token stop) {
     auto r = shim::Client(dir).Wait(inst->id, stop);
     if (stop.stop_requested()) return;
@@ -214,6 +218,14 @@ Status Daemon::ExecResize(const std::string& exec_id, unsigned height, unsigned 
     auto it = execs_.find(exec_id);
     if (it == execs_.end()) return Error(Errc::kNotFound, "No such exec instance: " + exec_id);
     inst = it->second;
+  }
+  {
+    // The CLI resizes right after its start request: wait until the process (and its pty) exists.
+    std::unique_lock l(inst->mu);
+    if (!inst->cv.wait_for(l, std::chrono::seconds(10), [&] { return inst->pid != 0 || inst->exit_code.has_value(); })) {
+      return Error(Errc::kConflict, "timeout waiting for exec session ready");
+    }
+    if (inst->pid == 0) return Ok();  // it failed to start or ended
   }
   return shim::Client(ContainerDir(inst->container_id)).Resize(exec_id, height, width);
 }

@@ -1,6 +1,7 @@
 // Container lifecycle: start (spec, shim), stop/kill/restart/pause, waiting, and what happens when a
 // container's process exits (state, events, restart policy, --rm).
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -180,6 +181,12 @@ Status Daemon::DoStart(const std::shared_ptr<Live>& c) {
     std::string from = sys::FdPath(src->get());
     if (!ListDir(from).empty()) {
       if (Status s = CopyTree(from, m.source); !s.ok()) log::Warn("copy image data into volume {}: {}", m.name, s.error().message());
+      // The volume's root takes the image directory's mode and owner, as in Docker.
+      struct stat st;
+      if (::fstat(src->get(), &st) == 0) {
+        (void)::chmod(m.source.c_str(), st.st_mode & 07777);
+        (void)::chown(m.source.c_str(), st.st_uid, st.st_gid);
+      }
     }
   }
 
@@ -326,6 +333,9 @@ Status Daemon::DoStart(const std::shared_ptr<Live>& c) {
   }
   Background([this, c, gen](std::stop_token stop) { Monitor(c, gen, stop); });
   if (health) Background([this, c, gen](std::stop_token stop) { HealthLoop(c, gen, stop); });
+  if (net == "none" || net == "host") {
+    events_.Publish({"network", "connect", BuiltinNetworkId(net), {{"container", id}, {"name", net}, {"type", net == "host" ? "host" : "null"}}});
+  }
   Emit(rec, "start");
   return Ok();
 }
@@ -401,6 +411,9 @@ void Daemon::OnExit(const std::shared_ptr<Live>& c, uint64_t gen, int code, cons
   }
   if (oom) Emit(rec, "oom");
   Emit(rec, "die", {{"exitCode", std::to_string(code)}});
+  if (std::string net = rec.host_config.value("NetworkMode", ""); net == "none" || net == "host") {
+    events_.Publish({"network", "disconnect", BuiltinNetworkId(net), {{"container", rec.id}, {"name", net}, {"type", net == "host" ? "host" : "null"}}});
+  }
   if (restart) {
     Background([this, c, gen, delay](std::stop_token stop) {
       {

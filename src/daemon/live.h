@@ -34,6 +34,7 @@ struct ExecInstance {
   std::string id, container_id;
   Json config;  // the exec create body (Cmd, Env, User, WorkingDir, Tty, Attach*, Privileged, DetachKeys)
   std::mutex mu;  // guards the fields below
+  std::condition_variable cv;  // pid set (started) or exit_code set
   bool started = false, running = false;
   std::optional<int> exit_code;
   int pid = 0;

@@ -33,14 +33,18 @@ int64_t Int(const Json& j, const char* k) {
   return j[k].get<int64_t>();
 }
 
-// Runs argv and returns its stdout (ps for `top`).
+// Runs argv and returns its stdout (ps for `top`); a failure carries the first line of its stderr, as
+// dockerd reports ps errors.
 Result<std::string> Capture(const std::vector<std::string>& argv) {
-  int fds[2];
+  int fds[2], efds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return Error::Sys("pipe");
   UniqueFd rd(fds[0]), wr(fds[1]);
+  if (::pipe2(efds, O_CLOEXEC) != 0) return Error::Sys("pipe");
+  UniqueFd erd(efds[0]), ewr(efds[1]);
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_adddup2(&fa, wr.get(), 1);
+  posix_spawn_file_actions_adddup2(&fa, ewr.get(), 2);
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   std::vector<char*> av;
   for (auto& a : argv) av.push_back(const_cast<char*>(a.c_str()));
@@ -50,13 +54,17 @@ Result<std::string> Capture(const std::vector<std::string>& argv) {
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0) return Error::FromErrno(rc, "run " + argv[0]);
   wr.reset();
-  auto out = ReadFd(rd.get());
+  ewr.reset();
+  auto out = ReadFd(rd.get());  // ps writes little to stderr: reading stdout first cannot block on it
+  auto err = ReadFd(erd.get());
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   if (!out.ok()) return out.error();
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return Error(Errc::kInvalidArgument, "ps: exited with status " + std::to_string(WEXITSTATUS(status)) + ": " + *out);
+    std::string first = err.ok() ? err->substr(0, err->find('\n')) : "";
+    if (first.empty()) first = "exit status " + std::to_string(WEXITSTATUS(status));
+    return Error(Errc::kInvalidArgument, first);
   }
   return *out;
 }
@@ -241,7 +249,7 @@ Result<Json> Daemon::Top(const std::string& ref, const std::string& ps_args) {
     if (!a.empty()) argv.push_back(a);
   }
   auto out = Capture(argv);
-  if (!out.ok()) return Error(Errc::kInternal, "Error running ps: " + out.error().message());
+  if (!out.ok()) return Error(Errc::kInvalidArgument, "ps: " + out.error().message());
   auto lines = Split(*out, '\n');
   if (lines.empty()) return Error(Errc::kInternal, "Error running ps: no output");
   auto fields = [](const std::string& line, size_t max) {

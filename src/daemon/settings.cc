@@ -286,10 +286,7 @@ Status ValidateSettings(const Json& config, const Json& hc, int online_cpus) {
   }
   std::string cgns = Str(hc, "CgroupnsMode");
   if (cgns != "host" && cgns != "private") return Invalid("invalid cgroup namespace mode: " + cgns);
-  std::string log = Str(hc["LogConfig"], "Type");
-  if (log != "json-file" && log != "none") {
-    return Error(Errc::kUnsupported, "logging driver \"" + log + "\" is not supported by Skiff (json-file, none)");
-  }
+
   // Config.
   if (config.contains("Healthcheck") && config["Healthcheck"].is_object()) {
     const Json& h = config["Healthcheck"];

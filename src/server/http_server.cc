@@ -234,6 +234,15 @@ class ResponseImpl final : public Response {
   }
   bool started() const override { return state_ != kNone; }
 
+  // A handler failed after its stream started: the stream must not end cleanly (no last chunk), so the
+  // client sees a truncated body and an error instead of a short, complete-looking one.
+  void Abort() {
+    if (state_ == kStreaming) {
+      broken_ = true;
+      keep_ = false;
+      state_ = kDone;
+    }
+  }
   // After the handler: answers a handler that answered nothing, ends an open stream.
   void Finish() {
     if (state_ == kNone) (void)WriteStatus(200);  // what Go's net/http does for a silent handler
@@ -356,7 +365,12 @@ void Connection::Serve() {
   BodyImpl body(this, expect_continue, &res);
   req.body = &body;
   Status st = srv_->router.Dispatch(req, res);
-  if (!st.ok()) log::Warn("api server: {} {}: {}", req.method, req.target, st.error().message());
+  if (!st.ok()) {
+    // A client that went away is routine (a `docker run` interrupted, a closed `logs -f`).
+    if (st.error().code() == Errc::kUnavailable) log::Debug("api server: {} {}: {}", req.method, req.target, st.error().message());
+    else log::Warn("api server: {} {}: {}", req.method, req.target, st.error().message());
+    res.Abort();
+  }
   res.Finish();
 
   bool reuse = res.reusable() && !body.continue_pending();

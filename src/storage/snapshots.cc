@@ -5,10 +5,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <set>
 
 #include "base/fd.h"
+#include "base/strings.h"
 
 namespace skiff::storage {
 namespace {
@@ -64,6 +66,15 @@ Result<std::unique_ptr<Snapshotter>> Snapshotter::Open(const std::string& root) 
 
 Status Snapshotter::RemoveStagingLeftovers() {
   std::string staging = JoinPath(root_, "staging");
+  // Mounts below staging (a snapshot moved here while still mounted) are detached first, deepest first.
+  auto mounts = ReadFile("/proc/self/mountinfo").value_or("");
+  std::vector<std::string> below;
+  for (const auto& line : Split(mounts, '\n')) {
+    auto f = Split(line, ' ');
+    if (f.size() > 4 && (f[4].rfind(staging + "/", 0) == 0)) below.push_back(f[4]);
+  }
+  std::sort(below.rbegin(), below.rend());
+  for (const auto& m : below) (void)Unmount(m, true);
   for (const auto& name : ListDir(staging)) SKIFF_TRY(RemoveAll(JoinPath(staging, name)));
   return Ok();
 }

@@ -110,6 +110,12 @@ Status InheritCpuset(const std::string& dir) {
     std::string cur = SKIFF_TRY(ReadKnob(dir, file));
     if (!cur.empty()) continue;
     std::string p = SKIFF_TRY(ReadKnob(parent, file));
+    if (p.empty() && parent.size() > 1 && KnobExists(Dirname(parent), file)) {
+      // The parent was made a moment ago by another runtime that has not filled it yet: fill it (and its
+      // own empty ancestors) the same way. Copying is idempotent, so concurrent runtimes agree.
+      SKIFF_TRY(InheritCpuset(parent));
+      p = SKIFF_TRY(ReadKnob(parent, file));
+    }
     if (p.empty()) return Error(Errc::kConflict, fmt::format("{}/{} is empty: cannot inherit", parent, file));
     SKIFF_TRY(WriteKnob(dir, file, p, std::string("inherit ") + file));
   }

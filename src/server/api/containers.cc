@@ -9,7 +9,7 @@ using daemon::Daemon;
 void AddContainerRoutes(Router& r, Daemon& d) {
   r.Post("/containers/create", [&d](Request& req, Response& res) -> Status {
     Json body = SKIFF_TRY(BodyJson(req));
-    Json out = SKIFF_TRY(d.Create(req.query.GetOr("name", ""), body));
+    Json out = SKIFF_TRY(d.Create(req.query.GetOr("name", ""), body, req.query.GetOr("platform", "")));
     return res.WriteJson(201, out);
   });
 

@@ -13,7 +13,7 @@ namespace {
 Json BuiltinNetwork(const std::string& name) {
   std::string driver = name == "host" ? "host" : "null";
   return {{"Name", name},
-          {"Id", std::string(64, name == "host" ? 'h' : 'n')},
+          {"Id", daemon::BuiltinNetworkId(name)},
           {"Created", "0001-01-01T00:00:00Z"},
           {"Scope", "local"},
           {"Driver", driver},
