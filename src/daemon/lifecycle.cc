@@ -577,10 +577,29 @@ Status Daemon::Kill(const std::string& ref, const std::string& signal) {
     paused = r.state.status == ContainerStatus::kPaused;
     (void)Persist(*c);
   }
+  uint64_t exits;
+  {
+    std::lock_guard l(c->mu);
+    exits = c->exits;
+  }
   SKIFF_TRY(KillProcess(id, sig, false));
   if (paused && sig == SIGKILL) (void)runtime_->Resume(id);
-  std::lock_guard l(c->mu);
-  Emit(c->rec, "kill", {{"signal", std::to_string(sig)}});
+  {
+    std::lock_guard l(c->mu);
+    Emit(c->rec, "kill", {{"signal", std::to_string(sig)}});
+  }
+  if (sig != SIGKILL) return Ok();
+  // Docker's kill of SIGKILL returns once the container is gone: wait 2 s, then kill every process of it
+  // and wait again, so `kill x && rm x` or `kill x; start x` never race the exit.
+  auto gone = [&] { return c->exits != exits || c->removed; };
+  std::unique_lock l(c->mu);
+  if (c->cv.wait_for(l, std::chrono::seconds(2), gone)) return Ok();
+  l.unlock();
+  (void)KillProcess(id, SIGKILL, true);
+  l.lock();
+  if (!c->cv.wait_for(l, std::chrono::seconds(30), gone)) {
+    return Error(Errc::kInternal, "container " + id + " did not exit within 30 seconds of SIGKILL");
+  }
   return Ok();
 }
 
