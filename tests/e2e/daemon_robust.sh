@@ -362,23 +362,37 @@ if want 8; then
   check "rm" '[ $rc = 0 ]' d rm nr-fail
   ok "no mounts left after failed starts" 'until_ok 30 eval "[ -z \"\$(leftover_mounts)\" ]"' "$(leftover_mounts | head)"
   kdir=$dir/kill; mkdir -p "$kdir"; jobs_=()
-  for i in $(seq 1 10); do
-    ( d run -d --name "k-run-$i" busybox sleep 1000 >"$kdir/run-$i" 2>&1 ) & jobs_+=($!)
-    ( d create --name "k-cr-$i" busybox true >"$kdir/cr-$i" 2>&1 ) & jobs_+=($!)
+  for i in $(seq 1 15); do
+    ( d run -d --name "k-run-$i" busybox sleep 1000 >"$kdir/run-$i" 2>&1; echo "exit=$?" >>"$kdir/run-$i" ) & jobs_+=($!)
+    ( d create --name "k-cr-$i" busybox true >"$kdir/cr-$i" 2>&1; echo "exit=$?" >>"$kdir/cr-$i" ) & jobs_+=($!)
   done
-  sleep 0.7
-  ok "kill -9 skiffd while 20 clients create/start" 'daemon_signal KILL'
+  # Kill once the first containers have started: the others are somewhere in create/start then.
+  started() { [ "$(ls "$dir/exec/containers" 2>/dev/null | wc -l)" -ge 2 ]; }
+  until_ok 100 started
+  ok "kill -9 skiffd while 30 clients create/start" 'daemon_signal KILL'
   hung=0
   for j in "${jobs_[@]}"; do
     until_ok 100 eval '! kill -0 '"$j"' 2>/dev/null' || { hung=$((hung + 1)); kill -9 "$j" 2>/dev/null; }
     wait "$j" 2>/dev/null
   done
   ok "  ... every client returned (none hangs on the dead daemon)" '[ $hung = 0 ]' "$hung clients still waiting 10 s after the kill"
-  echo "      (clients that got an error from the kill: $(grep -l -i 'error\|cannot connect' "$kdir"/* 2>/dev/null | wc -l) of 20)"
+  echo "      (clients that got an error from the kill: $(grep -l -i 'error\|cannot connect' "$kdir"/* 2>/dev/null | wc -l) of 30)"
   daemon_restart "skiffd starts again"
   check "ps -a: every container in a sane state" \
     '[ $rc = 0 ] && ! printf "%s\n" "$out" | grep -qvE "^k-(run|cr)-[0-9]+ (running|created|exited)$"' \
     d ps -a --format '{{.Names}} {{.State}}'
+  # What the daemon acknowledged before it died is still there: a create that returned an ID (`run -d`
+  # prints it right after the create) exists; a `run -d` that exited 0 (start acknowledged) is running.
+  lost=""
+  for f in "$kdir"/run-* "$kdir"/cr-*; do
+    id=$(grep -Eo '^[0-9a-f]{64}$' "$f") || continue
+    st=$(ins '{{.State.Status}}' "$id")
+    case "${f##*/}:$(grep -o 'exit=[0-9]*' "$f"):$st" in
+      run-*:exit=0:running | run-*:exit=[1-9]*:created | run-*:exit=[1-9]*:running | cr-*:created) ;;
+      *) lost+="${f##*/}=${id:0:12}:$(grep -o 'exit=[0-9]*' "$f"):$st " ;;
+    esac
+  done
+  ok "  ... every acknowledged create/run is there (run -d ones running)" '[ -z "$lost" ]' "$lost"
   check "  ... the running ones really run (exec)" '[ $rc = 0 ]' \
     bash -c "for c in \$(DOCKER_HOST=$sock $DOCKER ps -q); do DOCKER_HOST=$sock $DOCKER exec \$c true || exit 1; done"
   run bash -c "ids=\$(DOCKER_HOST=$sock $DOCKER ps -aq); [ -z \"\$ids\" ] || DOCKER_HOST=$sock $DOCKER rm -f \$ids"
