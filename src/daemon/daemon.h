@@ -157,6 +157,8 @@ class Daemon {
   // --- images (events are published here) ---
   Result<std::vector<image::DeleteItem>> RemoveImage(const std::string& ref, bool force, bool no_prune);
   Status TagImage(const std::string& source, const std::string& target);
+  // GET /images/{name}/json: the store's document with Config and ContainerConfig in Docker's full shape.
+  Result<Json> InspectImage(const std::string& ref);
   Result<Json> ListImages(bool all, bool digests, const Filters& filters);
   Result<image::PruneReport> PruneImages(const Filters& filters);
   void PublishImageEvent(const std::string& action, const std::string& id, std::map<std::string, std::string> attrs = {});

@@ -5,6 +5,7 @@
 #include "base/strings.h"
 #include "daemon/daemon.h"
 #include "daemon/live.h"
+#include "daemon/settings.h"
 #include "image/reference.h"
 
 namespace skiff::daemon {
@@ -39,6 +40,22 @@ image::IsRunning Daemon::RunningCheck() {
     std::lock_guard l((*c)->mu);
     return (*c)->rec.running() || (*c)->rec.state.status == ContainerStatus::kRestarting;
   };
+}
+
+Result<Json> Daemon::InspectImage(const std::string& ref) {
+  auto j = images_->Inspect(ref);
+  if (!j.ok()) {
+    if (j.error().code() == Errc::kNotFound) return Error(Errc::kNotFound, "No such image: " + ref);
+    return j.error();
+  }
+  // Docker prints every field of the image's Config and ContainerConfig (Labels null when there are none).
+  for (const char* k : {"Config", "ContainerConfig"}) {
+    if (!j->contains(k) || !(*j)[k].is_object()) continue;
+    bool labels = (*j)[k].contains("Labels") && (*j)[k]["Labels"].is_object();
+    (*j)[k] = NormalizeConfig((*j)[k]);
+    if (!labels) (*j)[k]["Labels"] = nullptr;
+  }
+  return *j;
 }
 
 Result<std::vector<image::DeleteItem>> Daemon::RemoveImage(const std::string& ref, bool force, bool no_prune) {

@@ -1,6 +1,7 @@
 // /containers/...: create, list, inspect, lifecycle, update, top, changes, stats, export, prune; /commit.
 #include "server/api/api.h"
 #include "server/api/common.h"
+#include "server/api/order.h"
 
 namespace skiff::server::api {
 
@@ -18,11 +19,12 @@ void AddContainerRoutes(Router& r, Daemon& d) {
                                           "network", "health", "isolation", "is-task", "publish", "expose"}));
     int64_t limit = SKIFF_TRY(req.query.GetInt("limit", -1));
     Json out = SKIFF_TRY(d.List(req.query.GetBool("all"), static_cast<int>(limit), req.query.GetBool("size"), f));
-    return res.WriteJson(200, out);
+    return res.WriteRaw(200, "application/json", DumpInDockerOrder(out, DocKind::kContainerList) + "\n");
   });
 
   r.Get("/containers/{id}/json", [&d](Request& req, Response& res) -> Status {
-    return res.WriteJson(200, SKIFF_TRY(d.Inspect(req.Param("id"), req.query.GetBool("size"))));
+    Json out = SKIFF_TRY(d.Inspect(req.Param("id"), req.query.GetBool("size")));
+    return res.WriteRaw(200, "application/json", DumpInDockerOrder(out, DocKind::kContainer) + "\n");
   });
 
   r.Post("/containers/{id}/start", [&d](Request& req, Response& res) -> Status {

@@ -2,6 +2,7 @@
 #include "image/image_store.h"
 #include "server/api/api.h"
 #include "server/api/common.h"
+#include "server/api/order.h"
 
 namespace skiff::server::api {
 
@@ -49,12 +50,8 @@ void AddImageRoutes(Router& r, Daemon& d) {
   });
 
   r.Get("/images/{name:.*}/json", [&d](Request& req, Response& res) -> Status {
-    auto j = d.images().Inspect(req.Param("name"));
-    if (!j.ok() && j.error().code() == Errc::kNotFound) {
-      return Error(Errc::kNotFound, "No such image: " + req.Param("name"));
-    }
-    if (!j.ok()) return j.error();
-    return res.WriteJson(200, *j);
+    Json j = SKIFF_TRY(d.InspectImage(req.Param("name")));
+    return res.WriteRaw(200, "application/json", DumpInDockerOrder(j, DocKind::kImage) + "\n");
   });
 
   r.Get("/images/{name:.*}/history", [&d](Request& req, Response& res) -> Status {

@@ -8,6 +8,7 @@
 #include "daemon/logs/json_file.h"
 #include "server/api/api.h"
 #include "server/api/common.h"
+#include "server/api/order.h"
 
 namespace skiff::server::api {
 
@@ -122,7 +123,8 @@ void AddStreamRoutes(Router& r, Daemon& d) {
   });
 
   r.Get("/exec/{id}/json", [&d](Request& req, Response& res) -> Status {
-    return res.WriteJson(200, SKIFF_TRY(d.ExecInspect(req.Param("id"))));
+    Json out = SKIFF_TRY(d.ExecInspect(req.Param("id")));
+    return res.WriteRaw(200, "application/json", DumpInDockerOrder(out, DocKind::kExec) + "\n");
   });
 
   r.Post("/exec/{id}/resize", [&d](Request& req, Response& res) -> Status {
