@@ -896,6 +896,64 @@ sc_misc() {
   q docker rm -f mi-lab mi-run2
 }
 
+# what stays out of diff/commit/export (volumes, tmpfs), cp into volumes and read-only containers, exec's
+# environment, starting a container whose image was removed, local volume driver options
+sc_layers() {
+  x docker run -d "${N[@]}" --name ly -e FOO=1 -e PATH=/bin:/usr/bin -w /tmp -v /anon --tmpfs /scratch busybox sh -c 'echo a > /anon/a; echo s > /scratch/s; echo r > /root/r; echo ready; sleep 300'
+  until_log ready ly 10
+  x -s docker diff ly
+  x docker exec ly sh -c 'env | sort; pwd'
+  x docker exec -e FOO=2 -e BAR=3 -w / ly sh -c 'env | sort; pwd'
+  echo tocopy > "$W/f"
+  x docker cp "$W/f" ly:/anon/
+  x docker cp "$W/f" ly:/scratch/
+  x docker exec ly cat /anon/f /scratch/f
+  x docker cp ly:/anon/a "$W/a"
+  x cat "$W/a"
+  x -s docker diff ly
+  x -f 's/sha256:[0-9a-f]+/<IMG>/' docker commit ly t1/ly
+  x docker run "${N[@]}" --rm t1/ly sh -c 'ls -a /anon /root; ls /scratch 2>&1'
+  xs "docker export ly | tar -t | grep -E '^(\\./)?(anon|scratch|root)/' | sort"
+  q docker rm -f -v ly
+  q docker rmi t1/ly
+  x docker run -d "${N[@]}" --name ly-ro --read-only busybox sleep 300
+  x docker cp "$W/f" ly-ro:/tmp/
+  x docker cp ly-ro:/etc/passwd "$W/p"
+  q docker rm -f ly-ro
+  # a container outlives its image
+  x docker run "${N[@]}" --name ly-src busybox sh -c 'echo img > /img'
+  x -f 's/sha256:[0-9a-f]+/<IMG>/' docker commit ly-src t1/ly-gone
+  x docker create "${N[@]}" --name ly-orphan t1/ly-gone cat /img
+  x -f 's/[0-9a-f]{64}/<ID>/g' docker rmi -f t1/ly-gone
+  x docker start -a ly-orphan
+  x docker inspect -f '{{.Config.Image}}' ly-orphan
+  x -f 's/[0-9a-f]{12}/<ID12>/' docker ps -a --filter name=ly-orphan --format '{{.Image}} {{.Status}}'
+  q docker rm -f ly-src ly-orphan
+  q docker image prune -f
+  # local driver options
+  x docker volume create --opt type=tmpfs --opt device=tmpfs --opt o=size=1m,mode=0750 ly-tv
+  x docker volume inspect -f '{{.Driver}} {{json .Options}}' ly-tv
+  x docker run "${N[@]}" --rm -v ly-tv:/m busybox sh -c 'mount | grep " /m " | cut -d" " -f1,3,5,6; ls -ld /m | cut -c1-10'
+  x docker volume create --driver nosuch ly-bad
+  x docker volume create --opt nosuch=1 ly-bad2
+  x docker run -d "${N[@]}" --name ly-vu -v ly-tv:/m busybox sleep 300
+  x docker ps --filter volume=ly-tv --format '{{.Names}}'
+  x docker volume ls --filter name=ly- --filter dangling=false --format '{{.Name}}'
+  x docker volume rm ly-tv
+  x docker volume rm -f ly-tv
+  q docker rm -f ly-vu
+  x docker volume rm ly-tv
+  x docker volume ls --filter name=ly- --format '{{.Name}}'
+  q docker volume rm ly-bad ly-bad2
+  # --init passes signals on
+  x docker run -d "${N[@]}" --init --name ly-init busybox sh -c 'trap "echo term; exit 3" TERM; while :; do sleep 0.1; done'
+  sleep 0.5
+  x timed docker stop ly-init
+  x docker inspect -f '{{.State.ExitCode}}' ly-init
+  x docker logs ly-init
+  q docker rm -f ly-init
+}
+
 # ---------------------------------------------------------------------------------------------------------
 # Phase 2: global state, runs alone.
 sc_global() {
@@ -1086,7 +1144,7 @@ compare() {
   done
 }
 
-phase1=(run logs stop names start_a exec fs commit export save rmi opts vols restart health signals stats keys flows misc)
+phase1=(run logs stop names start_a exec fs commit export save rmi opts vols restart health signals stats keys flows misc layers)
 start=$(date +%s)
 selected=()
 for sc in "${phase1[@]}"; do [[ $sc =~ $ONLY ]] && selected+=("$sc"); done
