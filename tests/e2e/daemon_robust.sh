@@ -273,6 +273,24 @@ if want 4; then
   n=$(ins '{{.RestartCount}}' rp-always); sleep 2
   check "  ... stays stopped" '[ "$out" = "exited $n" ]' d inspect -f '{{.State.Status}} {{.RestartCount}}' rp-always
   check "rm" '[ $rc = 0 ]' d rm rp-always
+  # Interactions checked against Docker 20.10 (same results there).
+  check "run --restart always (exits 3 at once)" '[ $rc = 0 ]' d run -d --name rp-loop --restart always busybox sh -c 'exit 3'
+  sleep 1.5
+  check "  ... it is restart-looping" '[[ $out == "restarting true "* ]]' d inspect -f '{{.State.Status}} {{.State.Restarting}} {{.RestartCount}}' rp-loop
+  check "  ... docker stop during the back-off" '[ $rc = 0 ]' d stop -t 1 rp-loop
+  n=$(ins '{{.RestartCount}}' rp-loop); sleep 1.5
+  check "  ... ends it: Exited (3), RestartCount kept" '[ "$out" = "exited 3 $n false" ]' d inspect -f '{{.State.Status}} {{.State.ExitCode}} {{.RestartCount}} {{.State.Restarting}}' rp-loop
+  check "  ... start again, then rm -f while it loops" '[ $rc = 0 ]' bash -c "DOCKER_HOST=$sock $DOCKER start rp-loop >/dev/null && sleep 1 && DOCKER_HOST=$sock $DOCKER rm -f rp-loop"
+  check "  ... it is gone" '[ $rc = 1 ]' d container inspect rp-loop
+  check "run --restart always sleep" '[ $rc = 0 ]' d run -d --name rp-kill --restart always busybox sleep 1000
+  check "  ... docker kill" '[ $rc = 0 ]' d kill rp-kill
+  sleep 1.5
+  check "  ... a killed always container stays Exited (137), as Docker's" '[ "$out" = "exited 137 0" ]' d inspect -f '{{.State.Status}} {{.State.ExitCode}} {{.RestartCount}}' rp-kill
+  check "run (no policy; exits 2 after 1 s) + update --restart always" '[ $rc = 0 ]' \
+    bash -c "DOCKER_HOST=$sock $DOCKER run -d --name rp-upd busybox sh -c 'sleep 1; exit 2' >/dev/null && DOCKER_HOST=$sock $DOCKER update --restart always rp-upd"
+  sleep 2.5
+  check "  ... the updated policy applies (restarted)" '[[ $out =~ ^(restarting|running)\ [1-9] ]]' d inspect -f '{{.State.Status}} {{.RestartCount}}' rp-upd
+  check "rm -f" '[ $rc = 0 ]' d rm -f rp-kill rp-upd
   check "run --restart unless-stopped" '[ $rc = 0 ]' d run -d --name rp-us --restart unless-stopped busybox sleep 1000
   check "run --restart always" '[ $rc = 0 ]' d run -d --name rp-al --restart always busybox sleep 1000
   check "stop both" '[ $rc = 0 ]' d stop -t 1 rp-us rp-al

@@ -4,7 +4,9 @@
 # (tests/support/private-skiffd.sh). Covers `docker run -it` (prompt, echo, initial size, resize seen by
 # `stty size`, Ctrl-C interrupting `sleep 100` while the shell survives, Ctrl-P Ctrl-Q detach, `docker
 # attach`, `exit 5` -> client exits 5), `docker start -ai`, `docker exec -it` (same, exit code, detach),
-# Ctrl-D and --rm, --detach-keys. Expected behaviour was taken from Docker 20.10 with the same client.
+# Ctrl-D and --rm, --detach-keys; with skiffd also kill -9 of the daemon under an attached `run -it` (the
+# container survives, `docker attach` after the restart works). Expected behaviour is Docker 20.10's with the
+# same client.
 # Exit: 0 all pass, 1 any failure, 77 skipped.
 #
 # Env: SKIFF_BIN  dir with skiffd + skiff-runtime (default /work/main/build/bin)
@@ -195,6 +197,32 @@ T send-keys -t dk C-x x
 expect_rc "  ... Ctrl-X x detaches, client exits 0" dk 0
 ok "  ... the container is still Up" '[ "$(ins "{{.State.Status}}" t-dk)" = running ]'
 check "rm -f" '[ $rc = 0 ]' d rm -f t-dk t-run
+
+# --- the daemon dies under an attached terminal (skiffd only: containers outlive it) ----------------
+if [ "$against" = skiffd ]; then
+  echo "== kill -9 of skiffd under docker run -it"
+  session k1 80 24 run -it --network none --name t-kill busybox sh
+  expect_screen "run -it: prompt" k1 "$PROMPT"
+  type_line k1 'echo before-$((6*7))'
+  expect_screen "run -it: echo" k1 '^before-42$'
+  p=$(cat "$dir/skiffd.pid")
+  kill -9 "$p"; n=150; while kill -0 "$p" 2>/dev/null && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+  # shellcheck disable=SC2034  # out/rc are read by fail
+  if SKIFFD=$bin/skiffd "$helper" start "$dir"; then pass "kill -9 skiffd, start it again"; else out=; rc=-; fail "kill -9 skiffd, start it again" "the daemon starts"; fi
+  check "  ... the -it container is still Up" '[ "$out" = running ]' d inspect -f '{{.State.Status}}' t-kill
+  session k2 100 30 attach t-kill
+  sleep 1; T send-keys -t k2 Enter
+  expect_screen "attach after the restart: prompt" k2 "$PROMPT"
+  type_line k2 'echo reattached-$((6*7)); stty size'
+  expect_screen "  ... echo" k2 '^reattached-42$'
+  expect_screen "  ... the new client's size (30 100)" k2 '^30 100$'
+  type_line k2 'exit 6'
+  expect_rc "  ... exit 6 -> the client exits 6" k2 6
+  check "  ... Exited (6)" '[ "$out" = "exited 6" ]' d inspect -f '{{.State.Status}} {{.State.ExitCode}}' t-kill
+  # The first client's stream was held by the shim (it outlived the daemon); it ends with the container.
+  echo "      (the first client, attached across the kill, exited with $(client_rc k1 50))"
+  check "rm" '[ $rc = 0 ]' d rm t-kill
+fi
 
 check "ps -a empty at the end" '[ $rc = 0 ] && [ -z "$out" ]' d ps -aq
 summary daemon_tty
