@@ -148,6 +148,9 @@ _rec() {
   local shown=$1 filt=$2 rc; shift 2
   timeout -k 5 60 "$@" </dev/null >"$W/.o" 2>"$W/.e"; rc=$?
   if [ "${sortit:-0}" = 1 ]; then sort -o "$W/.o" "$W/.o"; sortit=0; fi
+  # Binds, Ulimits, Mounts: the 20.10 client sends -v binds and --ulimit in map order, dockerd lists mounts
+  # in map order.
+  if [ "${sortit:-0}" = 2 ]; then { grep -Ev '^(Bind|Mount|Ulimit)=' "$W/.o"; grep -E '^(Bind|Mount|Ulimit)=' "$W/.o" | sort; } > "$W/.o2"; mv "$W/.o2" "$W/.o"; sortit=0; fi
   printf '### %s\n' "${shown% }"
   if [ -n "$filt" ]; then sed -E "$filt" "$W/.o"; else cat "$W/.o"; fi
   if [ -s "$W/.e" ]; then
@@ -168,14 +171,18 @@ Tty={{.Config.Tty}} OpenStdin={{.Config.OpenStdin}} StdinOnce={{.Config.StdinOnc
 Volumes={{json .Config.Volumes}} StopSignal={{json .Config.StopSignal}} StopTimeout={{json .Config.StopTimeout}}
 Healthcheck={{json .Config.Healthcheck}}
 State={{.State.Status}} Running={{.State.Running}} Paused={{.State.Paused}} Restarting={{.State.Restarting}} OOMKilled={{.State.OOMKilled}} Dead={{.State.Dead}} ExitCode={{.State.ExitCode}} ErrorSet={{if .State.Error}}yes{{else}}no{{end}} Health={{if .State.Health}}{{.State.Health.Status}}{{end}}
-Binds={{json .HostConfig.Binds}} Memory={{.HostConfig.Memory}} MemorySwap={{.HostConfig.MemorySwap}} NanoCpus={{.HostConfig.NanoCPUs}} CpuShares={{.HostConfig.CPUShares}} PidsLimit={{json .HostConfig.PidsLimit}}
-Ulimits={{json .HostConfig.Ulimits}} CapAdd={{json .HostConfig.CapAdd}} CapDrop={{json .HostConfig.CapDrop}}
+Memory={{.HostConfig.Memory}} MemorySwap={{.HostConfig.MemorySwap}} NanoCpus={{.HostConfig.NanoCPUs}} CpuShares={{.HostConfig.CPUShares}} PidsLimit={{json .HostConfig.PidsLimit}}
+Ulimits={{if not .HostConfig.Ulimits}}{{json .HostConfig.Ulimits}}{{end}} CapAdd={{json .HostConfig.CapAdd}} CapDrop={{json .HostConfig.CapDrop}}
 Privileged={{.HostConfig.Privileged}} ReadonlyRootfs={{.HostConfig.ReadonlyRootfs}} Tmpfs={{json .HostConfig.Tmpfs}}
 RestartPolicy={{json .HostConfig.RestartPolicy}} AutoRemove={{.HostConfig.AutoRemove}} LogType={{.HostConfig.LogConfig.Type}}
 NetworkMode={{.HostConfig.NetworkMode}} Init={{json .HostConfig.Init}} IpcMode={{.HostConfig.IpcMode}} ShmSize={{.HostConfig.ShmSize}}
-Mounts={{range .Mounts}}[{{.Type}} {{.Destination}} mode={{json .Mode}} rw={{.RW}}{{if eq .Type "bind"}} src={{.Source}}{{end}}{{if eq .Type "volume"}} driver={{.Driver}}{{end}}]{{end}}'
+Binds={{if not .HostConfig.Binds}}{{json .HostConfig.Binds}}{{end}}
+{{range .HostConfig.Binds}}Bind={{.}}
+{{end}}{{range .HostConfig.Ulimits}}Ulimit={{json .}}
+{{end}}{{range .Mounts}}Mount=[{{.Type}} {{.Destination}} mode={{json .Mode}} rw={{.RW}}{{if eq .Type "bind"}} src={{.Source}}{{end}}{{if eq .Type "volume"}} driver={{.Driver}}{{end}}]
+{{end}}'
 # xi NAME [EXTRA TEMPLATE]: records the inspect fields above (and EXTRA TEMPLATE as one more line).
-xi() { sortit=0; _rec "docker inspect -f <fields> $1" "" docker inspect -f "$IFIELDS${2:+
+xi() { sortit=2; _rec "docker inspect -f <fields> $1" "" docker inspect -f "$IFIELDS${2:+
 $2}" "$1"; }
 # next_second: sleeps until a new second starts and prints it (for --since/--until that must not catch
 # what happened just before).
