@@ -361,6 +361,18 @@ sc_names() {
   x -t "docker inspect -f '{{.Name}}' <id:5>" docker inspect -f '{{.Name}}' "${id:0:5}"
   x -f "s/^${id:0:8}\$/<id:8>/" -t "docker rm nm-b nm-d nm-slash <id:8>" docker rm nm-b nm-d nm-slash "${id:0:8}"
   x docker inspect nm-b
+  # lookup order: full ID, then name, then ID prefix; an ambiguous prefix is an error
+  local aid; aid=$(docker create "${N[@]}" --name nm-pa busybox true)
+  x -t "docker create --name <nm-pa id:12> busybox true" -f 's/^[0-9a-f]{64}$/<CID>/' docker create "${N[@]}" --name "${aid:0:12}" busybox true
+  x -t "docker inspect -f '{{.Name}}' <nm-pa id:12>" -f "s#/${aid:0:12}\$#/<nm-pa id:12>#" docker inspect -f '{{.Name}}' "${aid:0:12}"
+  x -t "docker inspect -f '{{.Name}}' <nm-pa full id>" docker inspect -f '{{.Name}}' "$aid"
+  local i; for i in $(seq 1 17); do q docker create "${N[@]}" --name "nm-many$i" busybox true; done
+  local dup; dup=$(docker ps -aq --no-trunc --filter name=nm-many | cut -c1 | sort | uniq -d | head -1)
+  x -t "docker inspect <1-char prefix shared by 2+ containers>" -f "s/prefix: $dup\$/prefix: <c>/" docker inspect -f '{{.Name}}' "$dup"
+  x -t "docker rm <shared 1-char prefix>" -f "s/prefix: $dup\$/prefix: <c>/; s/: $dup\$/: <c>/" docker rm "$dup"
+  x docker inspect -f '{{.Name}}' ""
+  for i in $(seq 1 17); do q docker rm "nm-many$i"; done
+  q docker rm nm-pa "${aid:0:12}"
   x docker inspect --type container nosuch-nm
   x docker inspect --type image nosuch-nm
   x docker container inspect busybox
