@@ -609,6 +609,20 @@ sc_rmi() {
   x -t 'docker rmi -f <busybox id>' docker rmi -f "$(docker image inspect -f '{{.Id}}' busybox)"
   q docker rm -f rmi-run2
   x docker rmi t1/run:1
+  # reference forms
+  local r; for r in busybox:latest docker.io/library/busybox docker.io/library/busybox:latest library/busybox index.docker.io/library/busybox BusyBox 'busybox:' busybox@sha256:0000000000000000000000000000000000000000000000000000000000000000; do
+    x docker image inspect -f '{{.RepoTags}}' "$r"
+  done
+  local bb; bb=$(docker image inspect -f '{{.Id}}' busybox)
+  x -t "docker image inspect -f '{{.RepoTags}}' <busybox id:4>" docker image inspect -f '{{.RepoTags}}' "${bb:7:4}"
+  x -t "docker image inspect -f '{{.RepoTags}}' sha256:<busybox id:10>" docker image inspect -f '{{.RepoTags}}' "${bb:0:17}"
+  x docker tag busybox localhost:5000/t1/deep/name:v1
+  x docker images --format '{{.Repository}} {{.Tag}}' localhost:5000/t1/deep/name
+  x docker run "${N[@]}" --rm localhost:5000/t1/deep/name:v1 echo ok
+  x docker rmi localhost:5000/t1/deep/name:v1
+  x docker tag busybox docker.io/t1/hub:1
+  x docker images --format '{{.Repository}} {{.Tag}}' t1/hub
+  x docker rmi docker.io/t1/hub:1
   x api DELETE /images/nosuch-image
   x docker image inspect -f '{{.RepoTags}} {{.Os}} {{.Architecture}} {{.Size}} {{json .Config.Cmd}} {{len .RootFS.Layers}} {{.RootFS.Type}}' busybox
 }
