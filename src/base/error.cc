@@ -5,6 +5,12 @@
 
 namespace skiff {
 
+std::string GoErrnoText(int err) {
+  std::string s = std::strerror(err);
+  if (!s.empty() && s[0] >= 'A' && s[0] <= 'Z') s[0] = static_cast<char>(s[0] - 'A' + 'a');
+  return s;
+}
+
 std::string_view ErrcName(Errc code) {
   switch (code) {
     case Errc::kInvalidArgument: return "InvalidArgument";

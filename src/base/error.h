@@ -26,6 +26,8 @@ enum class Errc {
 };
 
 std::string_view ErrcName(Errc code);
+// An errno as Go prints it (so as Docker and runc word their errors): "no such file or directory".
+std::string GoErrnoText(int err);
 
 class Error {
  public:

@@ -60,7 +60,11 @@ Error FinalizeAndExec(const FinalizeOptions& o, const std::string& path) {
     if (auto st = WriteFileString("/proc/self/oom_score_adj", std::to_string(*p.oom_score_adj)); !st)
       return fail(std::move(st), "process.oomScoreAdj");
   }
-  if (::chdir(p.cwd.c_str()) != 0) return Error::Sys("chdir to cwd (\"" + p.cwd + "\") set in config.json");
+  // runc's wording, with Go's lower-case errno text.
+  if (::chdir(p.cwd.c_str()) != 0) {
+    int err = errno;
+    return Error(Error::FromErrno(err, "").code(), "chdir to cwd (\"" + p.cwd + "\") set in config.json failed: " + GoErrnoText(err), err);
+  }
   if (o.before_exec) {
     if (auto st = o.before_exec(); !st) return std::move(st).error();
   }

@@ -65,36 +65,28 @@ Status MountCgroupV1Style(int root_fd, const MountSpec& m, const sys::MountOptio
   unsigned long flags = o.flags & ~(MS_RDONLY | MS_REMOUNT);
   UniqueFd dst = SKIFF_TRY(Target(root_fd, m.destination, true));
   SKIFF_TRY(sys::Mount("tmpfs", FdPath(dst.get()), "tmpfs", flags, "mode=755"));
+  // Like runc: the v1 hierarchies only (a hybrid host's cgroup2 mount stays out), each read-only as
+  // asked while the tmpfs holding them stays writable.
   for (const auto& [h, host_dir] : ctx.cgroup_dirs) {
-    std::string name;
-    if (h.v2) {
-      name = "unified";
-    } else {
-      std::vector<std::string> ctrls;
-      for (auto& c : h.controllers) ctrls.push_back(c.starts_with("name=") ? c.substr(5) : c);
-      name = Join(ctrls, ",");
-    }
+    if (h.v2) continue;
+    std::vector<std::string> ctrls;
+    for (auto& c : h.controllers) ctrls.push_back(c.starts_with("name=") ? c.substr(5) : c);
+    std::string name = Join(ctrls, ",");
     if (name.empty()) continue;
     std::string sub = JoinPath(m.destination, name);
     UniqueFd sfd = SKIFF_TRY(Target(root_fd, sub, true));
     if (ctx.new_cgroupns) {
-      if (h.v2) {
-        SKIFF_TRY(sys::Mount("cgroup2", FdPath(sfd.get()), "cgroup2", flags | (o.flags & MS_RDONLY)));
-      } else {
-        SKIFF_TRY(sys::Mount("cgroup", FdPath(sfd.get()), "cgroup", flags | (o.flags & MS_RDONLY),
-                             Join(h.controllers, ",")));
-      }
+      SKIFF_TRY(sys::Mount("cgroup", FdPath(sfd.get()), "cgroup", flags | (o.flags & MS_RDONLY), Join(h.controllers, ",")));
     } else {
       SKIFF_TRY(sys::Mount(host_dir, FdPath(sfd.get()), "", MS_BIND | MS_REC));
       SKIFF_TRY(BindRemount(root_fd, sub, flags | (o.flags & MS_RDONLY)));
     }
     // Controllers mounted together (cpu,cpuacct) are also reachable by each name.
-    if (!h.v2 && name.find(',') != std::string::npos) {
+    if (name.find(',') != std::string::npos) {
       UniqueFd parent = SKIFF_TRY(sys::OpenInRoot(root_fd, m.destination, O_PATH | O_DIRECTORY));
       for (auto& c : Split(name, ',')) ::symlinkat(name.c_str(), parent.get(), c.c_str());
     }
   }
-  if (o.flags & MS_RDONLY) SKIFF_TRY(BindRemount(root_fd, m.destination, flags | MS_RDONLY));
   return Ok();
 }
 
