@@ -212,6 +212,10 @@ Status Daemon::Restore() {
         if (rs.ok() && rs->value("status", "") == "paused") r.state.status = ContainerStatus::kPaused;
         else if (rs.ok()) r.state.status = ContainerStatus::kRunning;
         (void)Persist(*c);
+        ContainerRecord held = r;
+        l.unlock();
+        if (Status s = HoldVolumes(*c, held); !s.ok()) log::Warn("restore: container {}: {}", held.id.substr(0, 12), s.error().message());
+        l.lock();
         Background([this, c, gen](std::stop_token stop) { Monitor(c, gen, stop); });
         if (r.config.contains("Healthcheck") && r.config["Healthcheck"].is_object()) {
           Background([this, c, gen](std::stop_token stop) { HealthLoop(c, gen, stop); });
@@ -241,6 +245,7 @@ Status Daemon::Restore() {
     log::Info("restore: container {} exited with {} while the daemon was down", r.id.substr(0, 12), code);
     OnExit(c, gen, code, finished, oom);
   }
+  volumes_->UnmountIdle();  // option-backed volumes of containers that ended while the daemon was down
   // Restart policies that apply when the daemon starts (Docker: `always` even after a manual stop,
   // `unless-stopped` unless stopped by the user, `on-failure` after a failure).
   for (auto& c : to_check) {

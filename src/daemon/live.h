@@ -55,6 +55,7 @@ struct Live {
   int64_t restart_delay_ms = 0;  // restart policy back-off (100 ms doubling, 1 min max)
   bool restart_canceled = false;
   std::vector<PendingAttach> pending;
+  std::vector<std::string> held_volumes;  // VolumeStore::Use'd for the current run, released at its exit
 };
 
 }  // namespace skiff::daemon

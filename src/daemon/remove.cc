@@ -59,6 +59,7 @@ Status Daemon::DoRemove(const std::shared_ptr<Live>& c, bool remove_volumes) {
     }
   }
   (void)runtime_->Delete(id, true);
+  ReleaseVolumes(*c);
   if (Status s = images_->RemoveContainerSnapshot(id); !s.ok()) log::Warn("remove {}: snapshot: {}", id.substr(0, 12), s.error().message());
   (void)RemoveAll(ContainerDir(id));
   (void)RemoveAll(DataDir(id));

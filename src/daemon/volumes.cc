@@ -1,6 +1,8 @@
 #include "daemon/volumes.h"
 
+#include <sys/mount.h>
 #include <sys/stat.h>
+
 
 #include <thread>
 
@@ -8,6 +10,9 @@
 #include "base/log.h"
 #include "daemon/container.h"
 #include "daemon/names.h"
+#include "base/strings.h"
+#include "storage/mount.h"
+#include "sys/mounts.h"
 #include "storage/stream.h"
 #include "storage/tar_apply.h"
 #include "storage/tar_write.h"
@@ -40,6 +45,31 @@ Status ValidateVolumeName(const std::string& name) {
                                              "directory, use absolute path");
   }
   return Ok();
+}
+
+// Docker's local driver: only type, device, o (and size, which needs quotas); type and device go
+// together, o needs both.
+Status ValidateOptions(const std::map<std::string, std::string>& options) {
+  for (auto& [k, v] : options) {
+    if (k != "type" && k != "device" && k != "o" && k != "size") {
+      return Error(Errc::kInvalidArgument, "invalid option: \"" + k + "\"");
+    }
+  }
+  if (options.count("size")) return Error(Errc::kInvalidArgument, "quota size requested but no quota support");
+  static const std::vector<std::pair<std::string, std::vector<std::string>>> kNeeds = {
+      {"device", {"type"}}, {"type", {"device"}}, {"o", {"device", "type"}}};
+  for (auto& [opt, needs] : kNeeds) {
+    if (!options.count(opt)) continue;
+    for (auto& n : needs) {
+      if (!options.count(n)) return Error(Errc::kInvalidArgument, "missing required option: \"" + n + "\"");
+    }
+  }
+  return Ok();
+}
+
+std::string Opt(const Volume& v, const std::string& key) {
+  auto it = v.options.find(key);
+  return it == v.options.end() ? "" : it->second;
 }
 }  // namespace
 
@@ -91,10 +121,7 @@ Result<Volume> VolumeStore::Create(const std::string& name_in, const std::map<st
                                    const std::map<std::string, std::string>& options, bool anonymous) {
   std::string name = name_in.empty() ? NewId() : name_in;
   SKIFF_TRY(ValidateVolumeName(name));
-  if (!options.empty()) {
-    return Error(Errc::kUnsupported, "create " + name + ": local volume driver options (" + options.begin()->first +
-                                         ") are not supported by Skiff yet");
-  }
+  if (Status s = ValidateOptions(options); !s.ok()) return s.error().Wrap("create " + name);
   std::lock_guard l(mu_);
   {
     auto st = SKIFF_TRY(db_->Prepare("SELECT name, driver, created, labels, options, anonymous FROM volumes WHERE name = ?1"));
@@ -139,11 +166,90 @@ Result<std::vector<Volume>> VolumeStore::List() {
 
 Status VolumeStore::Remove(const std::string& name) {
   std::lock_guard l(mu_);
+  std::string data = root_ + "/" + name + "/_data";
+  if (storage::IsMountPoint(data)) {
+    uses_.erase(name);
+    if (Status s = sys::Umount(data, MNT_DETACH); !s.ok()) return s.error().Wrap("remove " + name);
+    if (storage::IsMountPoint(data)) return Error(Errc::kConflict, "remove " + name + ": " + data + " is still mounted");
+  }
   auto st = SKIFF_TRY(db_->Prepare("DELETE FROM volumes WHERE name = ?1"));
   st.Bind(1, name);
   SKIFF_TRY(st.Run());
   if (db_->Changes() == 0) return Error(Errc::kNotFound, "get " + name + ": no such volume");
   return RemoveAll(root_ + "/" + name);
+}
+
+Status VolumeStore::MountLocked(const Volume& v) {
+  if (storage::IsMountPoint(v.mountpoint)) return Ok();  // mounted before a daemon restart
+  // Like Docker's mount.Mount: the options are mount(8) words, flags apart from filesystem data;
+  // propagation and the flags of a bind are applied by calls of their own.
+  std::string o = Opt(v, "o");
+  sys::MountOptions mo = sys::ParseMountOptions(o.empty() ? std::vector<std::string>{} : Split(o, ','));
+  unsigned long flags = mo.flags | (mo.bind ? MS_BIND : 0) | (mo.recursive ? MS_BIND | MS_REC : 0);
+  std::string device = Opt(v, "device"), type = Opt(v, "type");
+  auto fail = [&](const Error& e, unsigned long shown_flags, const std::string& data) {
+    std::string m = "mount " + device + ":" + v.mountpoint;
+    if (shown_flags) m += fmt::format(", flags: 0x{:x}", shown_flags);
+    if (!data.empty()) m += ", data: " + data;
+    return Error(e.sys_errno() == EINVAL || e.sys_errno() == ENOENT ? Errc::kInvalidArgument : Errc::kInternal,
+                 "error while mounting volume '" + v.mountpoint + "': failed to mount local volume: " + m + ": " +
+                     GoErrnoText(e.sys_errno()));
+  };
+  if (Status s = sys::Mount(device, v.mountpoint, type, flags, mo.data); !s.ok()) return fail(s.error(), flags, mo.data);
+  auto undo = [&] { (void)sys::Umount(v.mountpoint, MNT_DETACH); };
+  if ((flags & MS_BIND) && (flags & ~(MS_BIND | MS_REC))) {
+    unsigned long re = MS_REMOUNT | MS_BIND | (flags & ~MS_REC);
+    if (Status s = sys::Mount("", v.mountpoint, "", re, ""); !s.ok()) {
+      undo();
+      return fail(s.error(), re, "");
+    }
+  }
+  if (mo.propagation) {
+    if (Status s = sys::Mount("", v.mountpoint, "", mo.propagation, ""); !s.ok()) {
+      undo();
+      return fail(s.error(), mo.propagation, "");
+    }
+  }
+  return Ok();
+}
+
+void VolumeStore::UnmountLocked(const Volume& v) {
+  if (!storage::IsMountPoint(v.mountpoint)) return;
+  if (Status s = sys::Umount(v.mountpoint, MNT_DETACH); !s.ok()) log::Warn("volume {}: {}", v.name, s.error().message());
+}
+
+Status VolumeStore::Use(const std::string& name) {
+  Volume v = SKIFF_TRY(Get(name));
+  if (v.options.empty()) return Ok();
+  std::lock_guard l(mu_);
+  int& n = uses_[name];
+  if (n == 0) {
+    if (Status s = MountLocked(v); !s.ok()) {
+      uses_.erase(name);
+      return s;
+    }
+  }
+  ++n;
+  return Ok();
+}
+
+void VolumeStore::Release(const std::string& name) {
+  auto v = Get(name);
+  std::lock_guard l(mu_);
+  auto it = uses_.find(name);
+  if (it == uses_.end()) return;
+  if (--it->second > 0) return;
+  uses_.erase(it);
+  if (v.ok()) UnmountLocked(*v);
+}
+
+void VolumeStore::UnmountIdle() {
+  auto all = List();
+  if (!all.ok()) return;
+  std::lock_guard l(mu_);
+  for (auto& v : *all) {
+    if (!v.options.empty() && !uses_.count(v.name)) UnmountLocked(v);
+  }
 }
 
 Status CopyTree(const std::string& from, const std::string& to) {

@@ -2,6 +2,9 @@
 // <data-root>/volumes/volumes.db (SQLite). Directory first, row last on create; row first, directory last
 // on remove, so a crash leaves at worst an unreferenced directory (removed at Open). Which containers use
 // a volume is the daemon's knowledge (container records); the store only keeps volumes. Thread-safe.
+// Volumes with driver options (type/device/o, Docker's local driver) are mounted on their _data at first
+// use and unmounted at last release, so a tmpfs volume is shared by the containers running together and
+// empty again after; the use counts live in memory (Use/Release), rebuilt after a restart by the daemon.
 #pragma once
 
 #include <map>
@@ -36,8 +39,15 @@ class VolumeStore {
                         const std::map<std::string, std::string>& options, bool anonymous);
   Result<Volume> Get(const std::string& name);
   Result<std::vector<Volume>> List();
-  // The caller checked that no container uses it.
+  // The caller checked that no container uses it. A volume still mounted is unmounted first; one that
+  // cannot be is left whole (never removes through a mount into a host directory).
   Status Remove(const std::string& name);
+  // One more running container uses the volume: mounts it if it has options and is not mounted yet.
+  // Errors are Docker's "error while mounting volume '<_data>': failed to mount local volume: ...".
+  Status Use(const std::string& name);
+  void Release(const std::string& name);
+  // Unmounts option-backed volumes no running container uses (after a daemon restart).
+  void UnmountIdle();
   const std::string& root() const { return root_; }
 
  private:
@@ -45,7 +55,10 @@ class VolumeStore {
   Result<Volume> Row(image::Stmt& st);
   std::string root_;
   std::unique_ptr<image::Db> db_;
+  Status MountLocked(const Volume& v);
+  void UnmountLocked(const Volume& v);
   std::mutex mu_;
+  std::map<std::string, int> uses_;  // option-backed volumes only
 };
 
 // Copies the tree at `from` into the empty directory `to` (modes, owners, times, xattrs, hardlinks),
