@@ -93,11 +93,12 @@ Status ImageStore::RemoveContainerSnapshot(const std::string& container_id) {
   return ReleaseImageReference(container_id);
 }
 
-Status ImageStore::ExportContainer(const std::string& container_id, storage::ByteWriter& out) {
+Status ImageStore::ExportContainer(const std::string& container_id, storage::ByteWriter& out,
+                                   const storage::OwnerNames* names) {
   std::string merged = snaps_->SnapshotMerged(container_id);
   bool was_mounted = storage::IsMountPoint(merged);
   std::string root = SKIFF_TRY(MountContainerSnapshot(container_id));
-  auto r = storage::WriteTree(root, storage::TreeMode::kFlat, out);
+  auto r = storage::WriteTree(root, storage::TreeMode::kFlat, out, names);
   if (!was_mounted) SKIFF_TRY(snaps_->UnmountSnapshot(container_id));
   if (!r.ok()) return std::move(r).error().Wrap("export " + container_id);
   return Ok();

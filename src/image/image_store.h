@@ -28,6 +28,7 @@
 #include "image/reference.h"
 #include "storage/snapshots.h"
 #include "storage/stream.h"
+#include "storage/tar_write.h"
 
 namespace skiff::image {
 
@@ -174,7 +175,8 @@ class ImageStore {
   // Unmounts, deletes the snapshot and releases the reference.
   Status RemoveContainerSnapshot(const std::string& container_id);
   // `docker export`: the container's flat filesystem as a tar.
-  Status ExportContainer(const std::string& container_id, storage::ByteWriter& out);
+  Status ExportContainer(const std::string& container_id, storage::ByteWriter& out,
+                         const storage::OwnerNames* names = nullptr);
   // `docker commit`: writes the upper dir as a layer tar (blob) while extracting it as a layer dir, then
   // records an image whose config is the parent's plus that layer, a history entry and o's fields, and
   // o.parent as its parent (in images.db, as Docker keeps it in its metadata, not in the config). An upper

@@ -45,7 +45,8 @@ struct EntryFree {
 
 class TreeWriter {
  public:
-  TreeWriter(struct archive* a, WriteCtx& ctx, TreeMode mode) : a_(a), ctx_(ctx), mode_(mode) {}
+  TreeWriter(struct archive* a, WriteCtx& ctx, TreeMode mode, const OwnerNames* names)
+      : a_(a), ctx_(ctx), mode_(mode), names_(names) {}
   Status Dir(int dirfd, const std::string& prefix);
 
  private:
@@ -54,6 +55,7 @@ class TreeWriter {
   struct archive* a_;
   WriteCtx& ctx_;
   TreeMode mode_;
+  const OwnerNames* names_;
   std::map<std::pair<dev_t, ino_t>, std::string> links_;
 
  public:
@@ -116,6 +118,10 @@ Status TreeWriter::Dir(int dirfd, const std::string& prefix) {
     }
     if (S_ISSOCK(st.st_mode)) continue;
     archive_entry_copy_stat(e.get(), &st);
+    if (names_) {
+      if (auto u = names_->users.find(st.st_uid); u != names_->users.end()) archive_entry_copy_uname(e.get(), u->second.c_str());
+      if (auto g = names_->groups.find(st.st_gid); g != names_->groups.end()) archive_entry_copy_gname(e.get(), g->second.c_str());
+    }
     archive_entry_unset_atime(e.get());
     archive_entry_unset_ctime(e.get());
     archive_entry_unset_birthtime(e.get());
@@ -190,7 +196,7 @@ Status TreeWriter::Dir(int dirfd, const std::string& prefix) {
 
 }  // namespace
 
-Result<WriteTreeResult> WriteTree(const std::string& dir, TreeMode mode, ByteWriter& out) {
+Result<WriteTreeResult> WriteTree(const std::string& dir, TreeMode mode, ByteWriter& out, const OwnerNames* names) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return Error::Sys("open " + dir);
   UniqueFd root(fd);
@@ -201,7 +207,7 @@ Result<WriteTreeResult> WriteTree(const std::string& dir, TreeMode mode, ByteWri
   WriteCtx ctx{&out};
   if (archive_write_open(a.get(), &ctx, nullptr, WriteCb, nullptr) != ARCHIVE_OK)
     return Error(Errc::kInternal, std::string("tar writer: ") + archive_error_string(a.get()));
-  TreeWriter w(a.get(), ctx, mode);
+  TreeWriter w(a.get(), ctx, mode, names);
   SKIFF_TRY_CTX(w.Dir(root.get(), ""), dir);
   if (archive_write_close(a.get()) != ARCHIVE_OK) {
     if (ctx.error) return *ctx.error;

@@ -3,6 +3,8 @@
 // (char device 0:0) become ".wh.<name>" entries and opaque directories get ".wh..wh..opq".
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <string>
 
 #include "storage/stream.h"
@@ -16,7 +18,13 @@ struct WriteTreeResult {
   uint64_t bytes = 0;  // tar bytes written
 };
 
+// uid/gid -> the uname/gname fields of the entries (ids not in the maps get numeric owners only).
+struct OwnerNames {
+  std::map<uint32_t, std::string> users, groups;
+};
+
 // Entries are sorted by name, so the same tree gives the same tar. The root itself is not an entry.
-Result<WriteTreeResult> WriteTree(const std::string& dir, TreeMode mode, ByteWriter& out);
+Result<WriteTreeResult> WriteTree(const std::string& dir, TreeMode mode, ByteWriter& out,
+                                  const OwnerNames* names = nullptr);
 
 }  // namespace skiff::storage

@@ -61,25 +61,39 @@ Result<PathStat> StatOf(const View& view, const Located& l) {
   return s;
 }
 
-// uid/gid -> name from the container's /etc/passwd or /etc/group (the first line wins, as Go's os/user),
-// which is what Docker's in-container tar writer puts in the uname/gname fields.
-std::map<uint32_t, std::string> ReadNames(const View& view, const char* file) {
+// uid/gid -> name from /etc/passwd or /etc/group text (the first line wins, as Go's os/user).
+std::map<uint32_t, std::string> ParseNames(const std::string& text) {
   std::map<uint32_t, std::string> out;
-  auto n = view.Resolve(file, true);
-  if (!n.ok()) return out;
-  struct stat st;
-  if (::fstat(n->fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (16 << 20)) return out;
-  UniqueFd fd(Reopen(n->fd.get(), O_RDONLY));
-  if (!fd) return out;
-  auto text = ReadFd(fd.get());
-  if (!text.ok()) return out;
-  for (const auto& line : Split(*text, '\n')) {
+  for (const auto& line : Split(text, '\n')) {
     auto f = Split(line, ':');
     if (f.size() < 3 || f[0].empty() || f[0][0] == '#') continue;
     auto id = ParseUint(f[2]);
     if (id && *id <= 0xffffffffu) out.emplace(static_cast<uint32_t>(*id), f[0]);
   }
   return out;
+}
+
+// The container's file, or nullopt when it has none (a missing or unreadable file, not an empty one).
+std::optional<std::string> ContainerFile(const View& view, const char* file) {
+  auto n = view.Resolve(file, true);
+  if (!n.ok()) return std::nullopt;
+  struct stat st;
+  if (::fstat(n->fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > (16 << 20)) return std::nullopt;
+  UniqueFd fd(Reopen(n->fd.get(), O_RDONLY));
+  if (!fd) return std::nullopt;
+  auto text = ReadFd(fd.get());
+  if (!text.ok()) return std::nullopt;
+  return *text;
+}
+
+storage::OwnerNames NamesOf(const View& view) {
+  storage::OwnerNames names;
+  auto users = ContainerFile(view, "/etc/passwd");
+  auto groups = ContainerFile(view, "/etc/group");
+  names.users = ParseNames(users ? *users : ReadFile("/etc/passwd").value_or(""));
+  names.groups = ParseNames(groups ? *groups : ReadFile("/etc/group").value_or(""));
+  names.users[::geteuid()] = "root";  // Go's os/user answers the daemon's own uid from Current()
+  return names;
 }
 
 struct WriteFree {
@@ -143,8 +157,7 @@ class TarOut {
 class Walker {
  public:
   Walker(const View& view, TarOut& tar) : view_(view), tar_(tar) {
-    users_ = ReadNames(view, "/etc/passwd");
-    groups_ = ReadNames(view, "/etc/group");
+    names_ = NamesOf(view);
   }
   // `name` is the entry name without a directory's trailing slash ("" for the container root).
   Status Entry(const Node& n, const struct stat& st, const std::string& name);
@@ -155,7 +168,7 @@ class Walker {
 
   const View& view_;
   TarOut& tar_;
-  std::map<uint32_t, std::string> users_, groups_;
+  storage::OwnerNames names_;
   std::map<std::pair<dev_t, ino_t>, std::string> links_;
   std::string buf_;
 };
@@ -168,8 +181,8 @@ Status Walker::Entry(const Node& n, const struct stat& st, const std::string& na
   archive_entry_unset_ctime(e.get());
   archive_entry_unset_birthtime(e.get());
   archive_entry_set_mtime(e.get(), st.st_mtim.tv_sec, 0);  // Docker truncates to seconds
-  if (auto u = users_.find(st.st_uid); u != users_.end()) archive_entry_copy_uname(e.get(), u->second.c_str());
-  if (auto g = groups_.find(st.st_gid); g != groups_.end()) archive_entry_copy_gname(e.get(), g->second.c_str());
+  if (auto u = names_.users.find(st.st_uid); u != names_.users.end()) archive_entry_copy_uname(e.get(), u->second.c_str());
+  if (auto g = names_.groups.find(st.st_gid); g != names_.groups.end()) archive_entry_copy_gname(e.get(), g->second.c_str());
   std::string shown = S_ISDIR(st.st_mode) ? name + "/" : name;
   archive_entry_copy_pathname(e.get(), shown.c_str());
   if (!S_ISREG(st.st_mode)) archive_entry_set_size(e.get(), 0);
@@ -315,6 +328,11 @@ Result<PathStat> Stat(const ContainerView& v, std::string_view path) {
   View view = SKIFF_TRY(View::Open(v));
   Located l = SKIFF_TRY(Locate(view, path));
   return StatOf(view, l);
+}
+
+Result<storage::OwnerNames> ContainerOwners(const ContainerView& v) {
+  View view = SKIFF_TRY(View::Open(v));
+  return NamesOf(view);
 }
 
 Status Archive(const ContainerView& v, std::string_view path, storage::ByteWriter& out, PathStat* stat) {

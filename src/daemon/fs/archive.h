@@ -13,6 +13,8 @@
 // Errors: kNotFound for a missing path (the daemon words "Could not find the file ... in container ...");
 // kInvalidArgument for "not a directory" cases and rejected entries; kPermissionDenied for read-only places
 // (the codes the API reference gives: 404, 400, 403; Docker 20.10 itself answers 500 for all but 404).
+// Owner names, as dockerd 20.10 writes them: from the container's /etc/passwd and /etc/group, the host's
+// when the container has no such file, and the daemon's own uid always "root".
 // Stateless functions; each call opens its own View.
 #pragma once
 
@@ -24,6 +26,7 @@
 #include "base/json.h"
 #include "daemon/fs/view.h"
 #include "storage/stream.h"
+#include "storage/tar_write.h"
 
 namespace skiff::daemon::fs {
 
@@ -45,6 +48,8 @@ uint32_t GoFileMode(uint32_t st_mode);
 std::string GoTimeString(int64_t sec, int64_t nsec);
 
 Result<PathStat> Stat(const ContainerView& v, std::string_view path);
+// The uname/gname of the container's owners (see above), for Archive and for `docker export`.
+Result<storage::OwnerNames> ContainerOwners(const ContainerView& v);
 // The tar of `path` into `out`; *stat (when given) is filled before the first byte is written.
 Status Archive(const ContainerView& v, std::string_view path, storage::ByteWriter& out, PathStat* stat);
 
