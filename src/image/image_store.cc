@@ -356,7 +356,16 @@ Result<Json> ImageStore::Inspect(std::string_view ref_or_id) {
   }
   j["Size"] = size;
   j["VirtualSize"] = size;
-  j["GraphDriver"] = {{"Name", "overlay2"}, {"Data", {{"LowerDir", Join(dirs, ":")}}}};
+  // overlay2's shape: the top layer is UpperDir, the ones below it LowerDir (only when there are any).
+  // Image layers here are plain read-only directories: there is no merged or work directory to name.
+  Json data = Json::object();
+  if (!dirs.empty()) {
+    data["UpperDir"] = dirs.front();
+    if (dirs.size() > 1) data["LowerDir"] = Join(std::vector<std::string>(dirs.begin() + 1, dirs.end()), ":");
+    data["MergedDir"] = "";
+    data["WorkDir"] = "";
+  }
+  j["GraphDriver"] = {{"Name", "overlay2"}, {"Data", data.empty() ? Json(nullptr) : data}};
   j["RootFS"] = {{"Type", "layers"}, {"Layers", Json::array()}};
   for (const auto& d : cfg.diff_ids) j["RootFS"]["Layers"].push_back(d.str());
   j["Metadata"] = {{"LastTagTime", "0001-01-01T00:00:00Z"}};

@@ -78,7 +78,13 @@ Result<Digest> ImageStore::Import(storage::ByteReader& in, const ImportOptions& 
     if (tag->digest) return Error(Errc::kInvalidArgument, "import: tag " + opts.tag + " must not have a digest");
   }
   std::shared_lock gc(gc_mu_);
-  IngestedLayer layer = SKIFF_TRY_CTX(IngestLayer(in, *cs_, *snaps_), "import " + opts.source_name);
+  auto ingested = IngestLayer(in, *cs_, *snaps_);
+  if (!ingested.ok()) {
+    // dockerd words a stream that is no tar without naming the source; everything else names it.
+    if (ingested.error().message().starts_with("Error processing tar file")) return ingested.error();
+    return ingested.error().Wrap("import " + opts.source_name);
+  }
+  IngestedLayer layer = std::move(*ingested);
   std::string now = NowRfc3339();
   std::string comment = opts.message.empty() ? "Imported from " + opts.source_name : opts.message;
   Json cfg = {

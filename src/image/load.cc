@@ -91,7 +91,7 @@ Result<std::vector<LoadedImage>> ImageStore::Load(storage::ByteReader& in) {
   archive_read_support_filter_bzip2(a.get());
   if (src.OpenOn(a.get()) != ARCHIVE_OK) {
     if (src.error()) return *src.error();
-    return Error(Errc::kInvalidArgument, std::string("load: not a tar archive: ") + archive_error_string(a.get()));
+    return storage::NotATarError(src.bytes_read());
   }
 
   std::map<std::string, std::string> small;         // path -> content

@@ -100,7 +100,7 @@ Result<Reference> ParseReference(std::string_view s) {
   if (ref.domain == "docker.io" && remainder.find('/') == std::string::npos) remainder = "library/" + remainder;
   for (char c : remainder)
     if (c >= 'A' && c <= 'Z')
-      return Invalid("repository name (" + remainder + ") must be lowercase");
+      return Invalid("repository name must be lowercase");
   size_t pos = 0;
   for (;;) {
     size_t j = remainder.find('/', pos);

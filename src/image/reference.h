@@ -3,7 +3,7 @@
 //   host:5000/a/b:t      -> host:5000/a/b:t
 //   name@sha256:<hex>    -> docker.io/library/name@sha256:<hex>
 // Invalid names are rejected with Docker's rules and messages ("invalid reference format: repository
-// name (Foo) must be lowercase"). A Reference is a plain value.
+// name must be lowercase", dockerd 20.10's words). A Reference is a plain value.
 #pragma once
 
 #include <optional>

@@ -13,7 +13,13 @@ la_ssize_t ArchiveSource::Read(struct archive* a, void* p, const void** out) {
     return -1;
   }
   *out = s->buf_.data();
+  s->bytes_ += *r;
   return static_cast<la_ssize_t>(*r);
+}
+
+Error NotATarError(uint64_t bytes) {
+  return Error(Errc::kInvalidArgument, std::string("Error processing tar file(exit status 1): ") +
+                                           (bytes < 512 ? "unexpected EOF" : "archive/tar: invalid tar header"));
 }
 
 }  // namespace skiff::storage

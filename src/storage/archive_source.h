@@ -28,12 +28,19 @@ class ArchiveSource {
   int OpenOn(struct archive* a) { return archive_read_open(a, this, nullptr, &ArchiveSource::Read, nullptr); }
   // The reader's own error, if a read failed (more precise than archive_error_string).
   const std::optional<Error>& error() const { return error_; }
+  uint64_t bytes_read() const { return bytes_; }
 
  private:
   static la_ssize_t Read(struct archive* a, void* p, const void** out);
   ByteReader* in_;
   std::string buf_;
   std::optional<Error> error_;
+  uint64_t bytes_ = 0;
 };
+
+// dockerd's words for a stream that is not a tar (its untar runs in a child process with Go's tar
+// reader): "Error processing tar file(exit status 1): unexpected EOF" when it is shorter than one header
+// block, else "...: archive/tar: invalid tar header". kInvalidArgument.
+Error NotATarError(uint64_t bytes);
 
 }  // namespace skiff::storage

@@ -321,7 +321,7 @@ Result<ApplyResult> ApplyLayer(ByteReader& in, const std::string& dest, const Ap
       res.diff_id = dec->DecompressedDigest();
       return res;
     }
-    return Error(Errc::kInvalidArgument, std::string("layer is not a tar archive: ") + archive_error_string(a.get()));
+    return NotATarError(dec->decompressed_bytes());
   }
   Applier ap(root.get(), opts, budget);
   for (;;) {

@@ -106,9 +106,14 @@ void AddImageRoutes(Router& r, Daemon& d) {
 
   r.Post("/images/load", [&d](Request& req, Response& res) -> Status {
     BodyByteReader in(*req.body);
-    auto loaded = SKIFF_TRY(d.images().Load(in));
+    auto loaded = d.images().Load(in);
     SKIFF_TRY(res.StartStream(200, "application/json"));
-    for (auto& img : loaded) {
+    // Like dockerd, a failed load is a 200 whose stream carries the error (clients print it as is).
+    if (!loaded.ok()) {
+      const std::string& m = loaded.error().message();
+      return res.WriteChunk(DumpJson(Json{{"errorDetail", {{"message", m}}}, {"error", m}}) + "\n");
+    }
+    for (auto& img : *loaded) {
       if (img.tags.empty()) {
         SKIFF_TRY(res.WriteChunk(DumpJson(Json{{"stream", "Loaded image ID: " + img.id.str() + "\n"}}) + "\n"));
         d.PublishImageEvent("load", img.id.str(), {{"name", img.id.str()}});
