@@ -188,9 +188,13 @@ class Daemon {
 
   // Lifecycle internals (lifecycle.cc). The Do* functions need c->op_mu held by the caller.
   Status DoStart(const std::shared_ptr<Live>& c);
+  // The option-backed volumes a run mounts (VolumeStore::Use), recorded in Live::held_volumes.
+  Status HoldVolumes(Live& c, const ContainerRecord& rec);
+  void ReleaseVolumes(Live& c);
   // Sends the stop signal, waits `timeout` seconds, then SIGKILL. Records manual stops.
   Status DoStop(const std::shared_ptr<Live>& c, std::optional<int> timeout);
   Status DoRemove(const std::shared_ptr<Live>& c, bool remove_volumes);
+  Status SetPaused(const std::string& ref, bool pause);
   void Monitor(std::shared_ptr<Live> c, uint64_t gen, std::stop_token stop);
   void OnExit(const std::shared_ptr<Live>& c, uint64_t gen, int exit_code, const std::string& finished_at, bool oom);
   void HealthLoop(std::shared_ptr<Live> c, uint64_t gen, std::stop_token stop);

@@ -46,6 +46,8 @@ Result<Json> Daemon::InspectImage(const std::string& ref) {
   auto j = images_->Inspect(ref);
   if (!j.ok()) {
     if (j.error().code() == Errc::kNotFound) return Error(Errc::kNotFound, "No such image: " + ref);
+    // dockerd: "no such image: BusyBox: invalid reference format: ..." (still a 400)
+    if (j.error().message().starts_with("invalid reference format")) return j.error().Wrap("no such image: " + ref);
     return j.error();
   }
   // Docker prints every field of the image's Config and ContainerConfig (Labels null when there are none).
@@ -177,7 +179,9 @@ Result<Json> Daemon::VolumeCreate(const Json& body) {
   Json b = body.is_object() ? body : Json::object();
   std::string driver = b.value("Driver", "");
   if (!driver.empty() && driver != "local") {
-    return Error(Errc::kNotFound, "error looking up volume plugin " + driver + ": plugin \"" + driver + "\" not found");
+    std::string n = b.value("Name", "");
+    return Error(Errc::kNotFound, (n.empty() ? "" : "create " + n + ": ") + "error looking up volume plugin " + driver +
+                                      ": plugin \"" + driver + "\" not found");
   }
   std::map<std::string, std::string> labels, opts;
   if (b.contains("Labels") && b["Labels"].is_object()) labels = LabelsOf(b["Labels"]);

@@ -127,6 +127,30 @@ Result<bool> Daemon::Start(const std::string& ref) {
   return true;
 }
 
+Status Daemon::HoldVolumes(Live& c, const ContainerRecord& rec) {
+  std::vector<std::string> held;
+  for (auto& m : rec.mounts) {
+    if (m.type != "volume" || m.name.empty()) continue;
+    if (Status s = volumes_->Use(m.name); !s.ok()) {
+      for (auto& h : held) volumes_->Release(h);
+      return s;
+    }
+    held.push_back(m.name);
+  }
+  std::lock_guard l(c.mu);
+  c.held_volumes = std::move(held);
+  return Ok();
+}
+
+void Daemon::ReleaseVolumes(Live& c) {
+  std::vector<std::string> held;
+  {
+    std::lock_guard l(c.mu);
+    held.swap(c.held_volumes);
+  }
+  for (auto& h : held) volumes_->Release(h);
+}
+
 Status Daemon::DoStart(const std::shared_ptr<Live>& c) {
   ContainerRecord rec;
   {
@@ -150,6 +174,11 @@ Status Daemon::DoStart(const std::shared_ptr<Live>& c) {
   bool mounted = true;
   ScopeExit unmount([&] {
     if (mounted) (void)images_->UnmountContainerSnapshot(id);
+  });
+
+  if (Status s = HoldVolumes(*c, rec); !s.ok()) return fail(s.error(), 128);
+  ScopeExit release([&] {
+    if (mounted) ReleaseVolumes(*c);
   });
 
   // Files Docker bind-mounts into every container.
@@ -382,6 +411,7 @@ void Daemon::OnExit(const std::shared_ptr<Live>& c, uint64_t gen, int code, cons
   }
   // The rootfs is unmounted before anyone can see the exit: a restart waiting for it mounts afresh.
   (void)images_->UnmountContainerSnapshot(id);
+  ReleaseVolumes(*c);
   {
     std::lock_guard l(c->mu);
     ContainerRecord& r = c->rec;
@@ -603,40 +633,29 @@ Status Daemon::Kill(const std::string& ref, const std::string& signal) {
   return Ok();
 }
 
-Status Daemon::Pause(const std::string& ref) {
-  auto c = SKIFF_TRY(Find(ref));
-  std::lock_guard op(c->op_mu);
-  std::string id;
-  {
-    std::lock_guard l(c->mu);
-    id = c->rec.id;
-    if (c->rec.state.status == ContainerStatus::kPaused) return Error(Errc::kConflict, "Container " + id + " is already paused");
-    if (c->rec.state.status != ContainerStatus::kRunning) return Error(Errc::kConflict, "Container " + id + " is not running");
-  }
-  SKIFF_TRY(runtime_->Pause(id));
-  std::lock_guard l(c->mu);
-  if (c->rec.state.status == ContainerStatus::kRunning) c->rec.state.status = ContainerStatus::kPaused;
-  (void)Persist(*c);
-  c->cv.notify_all();
-  Emit(c->rec, "pause");
-  return Ok();
-}
+Status Daemon::Pause(const std::string& ref) { return SetPaused(ref, true); }
+Status Daemon::Unpause(const std::string& ref) { return SetPaused(ref, false); }
 
-Status Daemon::Unpause(const std::string& ref) {
+Status Daemon::SetPaused(const std::string& ref, bool pause) {
   auto c = SKIFF_TRY(Find(ref));
   std::lock_guard op(c->op_mu);
+  ContainerStatus from = pause ? ContainerStatus::kRunning : ContainerStatus::kPaused;
+  ContainerStatus to = pause ? ContainerStatus::kPaused : ContainerStatus::kRunning;
   std::string id;
   {
     std::lock_guard l(c->mu);
     id = c->rec.id;
-    if (c->rec.state.status != ContainerStatus::kPaused) return Error(Errc::kConflict, "Container " + id + " is not paused");
+    if (pause && c->rec.state.status == ContainerStatus::kPaused) return Error(Errc::kConflict, "Container " + id + " is already paused");
+    if (c->rec.state.status != from) {
+      return Error(Errc::kConflict, "Container " + id + (pause ? " is not running" : " is not paused"));
+    }
   }
-  SKIFF_TRY(runtime_->Resume(id));
+  SKIFF_TRY(pause ? runtime_->Pause(id) : runtime_->Resume(id));
   std::lock_guard l(c->mu);
-  if (c->rec.state.status == ContainerStatus::kPaused) c->rec.state.status = ContainerStatus::kRunning;
+  if (c->rec.state.status == from) c->rec.state.status = to;
   (void)Persist(*c);
   c->cv.notify_all();
-  Emit(c->rec, "unpause");
+  Emit(c->rec, pause ? "pause" : "unpause");
   return Ok();
 }
 

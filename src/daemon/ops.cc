@@ -22,6 +22,7 @@
 #include "daemon/userinfo.h"
 #include "image/changes.h"
 #include "image/reference.h"
+#include "storage/snapshots.h"
 
 extern char** environ;
 
@@ -101,6 +102,31 @@ Json Blkio(const Json& b, const char* from) {
   return out;
 }
 
+// memory_stats.stats: the fixed key sets dockerd 20.10 reports (containerd's metrics), v1 or v2 by the
+// shape of memory.stat; keys the kernel does not have are 0, keys Docker does not know stay out.
+Json DockerMemoryStat(const Json& raw) {
+  static const char* const kV1[] = {
+      "cache", "rss", "rss_huge", "mapped_file", "dirty", "writeback", "pgpgin", "pgpgout", "pgfault", "pgmajfault",
+      "inactive_anon", "active_anon", "inactive_file", "active_file", "unevictable", "hierarchical_memory_limit",
+      "hierarchical_memsw_limit", "total_cache", "total_rss", "total_rss_huge", "total_mapped_file", "total_dirty",
+      "total_writeback", "total_pgpgin", "total_pgpgout", "total_pgfault", "total_pgmajfault", "total_inactive_anon",
+      "total_active_anon", "total_inactive_file", "total_active_file", "total_unevictable"};
+  static const char* const kV2[] = {
+      "anon", "file", "kernel_stack", "slab", "sock", "shmem", "file_mapped", "file_dirty", "file_writeback",
+      "anon_thp", "inactive_anon", "active_anon", "inactive_file", "active_file", "unevictable",
+      "slab_reclaimable", "slab_unreclaimable", "pgfault", "pgmajfault", "workingset_refault",
+      "workingset_activate", "workingset_nodereclaim", "pgrefill", "pgscan", "pgsteal", "pgactivate",
+      "pgdeactivate", "pglazyfree", "pglazyfreed", "thp_fault_alloc", "thp_collapse_alloc"};
+  Json out = Json::object();
+  if (!raw.is_object() || raw.empty()) return out;
+  auto fill = [&](const auto& keys) {
+    for (const char* k : keys) out[k] = raw.contains(k) && raw[k].is_number() ? raw[k] : Json(0);
+  };
+  if (raw.contains("anon") && !raw.contains("rss")) fill(kV2);
+  else fill(kV1);
+  return out;
+}
+
 // runc's `events --stats` data -> Docker's stats object (without read/preread/precpu/name/id).
 Json DockerStats(const Json& d, uint64_t host_mem) {
   const Json& cpu = d.value("cpu", Json::object());
@@ -125,7 +151,7 @@ Json DockerStats(const Json& d, uint64_t host_mem) {
   if (limit == 0 || (host_mem && limit > host_mem)) limit = host_mem;
   Json memory_stats = {{"usage", mu.value("usage", uint64_t{0})},
                        {"max_usage", mu.value("max", uint64_t{0})},
-                       {"stats", mem.value("raw", Json::object())},
+                       {"stats", DockerMemoryStat(mem.value("raw", Json::object()))},
                        {"limit", limit}};
   if (mu.value("failcnt", uint64_t{0}) != 0) memory_stats["failcnt"] = mu["failcnt"];
   const Json& pids = d.value("pids", Json::object());
@@ -372,18 +398,6 @@ Result<Json> Daemon::Changes(const std::string& ref) {
   return out;
 }
 
-Status Daemon::Export(const std::string& ref, storage::ByteWriter& out) {
-  auto c = SKIFF_TRY(Find(ref));
-  std::lock_guard op(c->op_mu);
-  ContainerRecord r;
-  {
-    std::lock_guard l(c->mu);
-    r = c->rec;
-  }
-  SKIFF_TRY(images_->ExportContainer(r.id, out));
-  Emit(r, "export");
-  return Ok();
-}
 
 // --- commit ---
 
@@ -444,21 +458,21 @@ Result<std::string> Daemon::Commit(const std::string& ref, const std::string& re
 // --- archive ---
 
 namespace {
-// The container's filesystem for the archive API: /proc/<pid>/root while it runs (the kernel's own view,
-// mounts included), else its snapshot mounted here with its binds and volumes laid over it. Owns that
-// temporary mount.
+// The container's filesystem for the archive API: its snapshot (mounted while it runs, else mounted
+// here for the call) with its binds and volumes laid over it. Owns that temporary mount.
 class MountedView {
  public:
   static Result<std::unique_ptr<MountedView>> Open(image::ImageStore& images, const ContainerRecord& r) {
     std::unique_ptr<MountedView> v(new MountedView);
     v->view.read_only_rootfs = r.host_config.value("ReadonlyRootfs", false);
+    // Like Docker: no tmpfs mounts (a copy to a path under one lands in the rootfs below it).
     if (r.running() && r.state.pid > 0) {
-      v->view.rootfs = "/proc/" + std::to_string(r.state.pid) + "/root";
-      return v;
+      v->view.rootfs = images.snapshots().SnapshotMerged(r.id);
+    } else {
+      v->view.rootfs = SKIFF_TRY(images.MountContainerSnapshot(r.id));
+      v->images_ = &images;
+      v->id_ = r.id;
     }
-    v->view.rootfs = SKIFF_TRY(images.MountContainerSnapshot(r.id));
-    v->images_ = &images;
-    v->id_ = r.id;
     for (auto& m : r.mounts) {
       if (m.type != "tmpfs") v->view.mounts.push_back({m.destination, m.source, !m.rw});
     }
@@ -479,59 +493,67 @@ Error NotFoundIn(const Error& e, const std::string& path, const std::string& ref
   if (e.code() == Errc::kNotFound) return Error(Errc::kNotFound, "Could not find the file " + path + " in container " + ref);
   return e;
 }
+
+// The container (locked against lifecycle changes by `op`), its record and its filesystem view.
+struct ArchiveTarget {
+  std::shared_ptr<Live> c;
+  std::unique_lock<std::mutex> op;
+  ContainerRecord rec;
+  std::unique_ptr<MountedView> view;
+};
+
+Result<ArchiveTarget> OpenArchiveTarget(Result<std::shared_ptr<Live>> found, image::ImageStore& images) {
+  ArchiveTarget t;
+  t.c = SKIFF_TRY(std::move(found));
+  t.op = std::unique_lock(t.c->op_mu);
+  {
+    std::lock_guard l(t.c->mu);
+    t.rec = t.c->rec;
+  }
+  t.view = SKIFF_TRY(MountedView::Open(images, t.rec));
+  return t;
+}
 }  // namespace
 
+Status Daemon::Export(const std::string& ref, storage::ByteWriter& out) {
+  auto t = SKIFF_TRY(OpenArchiveTarget(Find(ref), *images_));  // mounts a stopped container's rootfs
+  auto names = SKIFF_TRY(fs::ContainerOwners(t.view->view));
+  SKIFF_TRY(images_->ExportContainer(t.rec.id, out, &names));
+  Emit(t.rec, "export");
+  return Ok();
+}
+
 Result<Json> Daemon::ArchiveStat(const std::string& ref, const std::string& path) {
-  auto c = SKIFF_TRY(Find(ref));
-  std::lock_guard op(c->op_mu);
-  ContainerRecord r;
-  {
-    std::lock_guard l(c->mu);
-    r = c->rec;
-  }
-  auto h = SKIFF_TRY(MountedView::Open(*images_, r));
-  auto st = fs::Stat(h->view, path);
+  auto t = SKIFF_TRY(OpenArchiveTarget(Find(ref), *images_));
+  auto st = fs::Stat(t.view->view, path);
   if (!st.ok()) return NotFoundIn(st.error(), path, ref);
   return st->ToJson();
 }
 
 Status Daemon::ArchiveGet(const std::string& ref, const std::string& path,
                           const std::function<Status(const Json&)>& on_stat, storage::ByteWriter& out) {
-  auto c = SKIFF_TRY(Find(ref));
-  std::lock_guard op(c->op_mu);
-  ContainerRecord r;
-  {
-    std::lock_guard l(c->mu);
-    r = c->rec;
-  }
-  auto h = SKIFF_TRY(MountedView::Open(*images_, r));
-  auto st = fs::Stat(h->view, path);
+  auto t = SKIFF_TRY(OpenArchiveTarget(Find(ref), *images_));
+  auto st = fs::Stat(t.view->view, path);
   if (!st.ok()) return NotFoundIn(st.error(), path, ref);
   SKIFF_TRY(on_stat(st->ToJson()));
-  SKIFF_TRY(fs::Archive(h->view, path, out, nullptr));
-  Emit(r, "archive-path", {{"path", path}});
+  SKIFF_TRY(fs::Archive(t.view->view, path, out, nullptr));
+  Emit(t.rec, "archive-path", {{"path", path}});
   return Ok();
 }
 
 Status Daemon::ArchivePut(const std::string& ref, const std::string& path, bool no_overwrite_dir_non_dir,
                           bool copy_uid_gid, storage::ByteReader& in) {
-  auto c = SKIFF_TRY(Find(ref));
-  std::lock_guard op(c->op_mu);
-  ContainerRecord r;
-  {
-    std::lock_guard l(c->mu);
-    r = c->rec;
-  }
-  auto h = SKIFF_TRY(MountedView::Open(*images_, r));
+  auto t = SKIFF_TRY(OpenArchiveTarget(Find(ref), *images_));
+  const ContainerRecord& r = t.rec;
   fs::ExtractOptions o;
   o.no_overwrite_dir_non_dir = no_overwrite_dir_non_dir;
   o.copy_uid_gid = copy_uid_gid;
   if (copy_uid_gid) {
-    auto u = SKIFF_TRY(ResolveUser(h->view.rootfs, r.config.value("User", "")));
+    auto u = SKIFF_TRY(ResolveUser(t.view->view.rootfs, r.config.value("User", "")));
     o.uid = u.uid;
     o.gid = u.gid;
   }
-  Status s = fs::Extract(h->view, path, in, o);
+  Status s = fs::Extract(t.view->view, path, in, o);
   if (!s.ok()) return NotFoundIn(s.error(), path, ref);
   Emit(r, "extract-to-dir", {{"path", path}});
   return Ok();
