@@ -1035,7 +1035,7 @@ sc_global() {
   x docker ps -a --filter nosuchfilter=1
   x docker ps -a --format '{{.Names}} {{.Mounts}} {{.Networks}} {{.Ports}} {{.Size}}' --filter name=gl-a
   x -f 's/[0-9.]+[kMG]?B/<SIZE>/g' docker ps -a -s --format '{{.Names}} {{.Size}}' --filter name=gl-a
-  x -f "$DUR" docker ps -a --format '{{json .}}' --filter name=gl-b
+  x -f "$DUR; s/\"CreatedAt\":\"[^\"]+\"/\"CreatedAt\":\"<T>\"/" docker ps -a --format '{{json .}}' --filter name=gl-b
   x docker ps -a --format 'table {{.Names}}\t{{.Image}}' --filter name=gl-a
   x docker images --format '{{.Repository}}:{{.Tag}}'
   x -f "$DUR; s/[0-9.]+[kMG]?B/<SIZE>/g; s/ {2,}/  /g" docker images
