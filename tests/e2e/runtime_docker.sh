@@ -73,7 +73,9 @@ check "runtime registered" '[[ $out == *"\"skiff\""*"$runtime"* ]]' d info -f '{
 # --- 1. echo
 check "echo" '[ $rc = 0 ] && [ "$out" = "hello from skiff" ]' d run --rm "${R[@]}" "$img" echo hello from skiff
 check "exit code propagates" '[ $rc = 3 ]' d run --rm "${R[@]}" "$img" sh -c 'exit 3'
-check "runtime recorded" '[ "$out" = skiff ]' sh -c "DOCKER_HOST=unix://$dir/docker.sock $DOCKER run -d ${R[*]} $img true | xargs $DOCKER -H unix://$dir/docker.sock inspect -f '{{.HostConfig.Runtime}}'"
+# (stderr of run -d left out: the 20.10 client may print "error waiting for container: context canceled"
+# when the container is gone before its wait starts, whatever the runtime)
+check "runtime recorded" '[ "$out" = skiff ]' sh -c "DOCKER_HOST=unix://$dir/docker.sock $DOCKER run -d ${R[*]} $img true 2>/dev/null | xargs $DOCKER -H unix://$dir/docker.sock inspect -f '{{.HostConfig.Runtime}}'"
 check "user/workdir/env/hostname" '[ $rc = 0 ] && [ "$out" = "65534 /tmp bar box1" ]' \
   d run --rm "${R[@]}" -u 65534 -w /tmp -e FOO=bar --hostname box1 "$img" sh -c 'echo $(id -u) $(pwd) $FOO $(hostname)'
 check "stdin (-i, no tty)" '[ $rc = 0 ] && [ "$out" = "piped-in" ]' sh -c "echo piped-in | DOCKER_HOST=unix://$dir/docker.sock $DOCKER run --rm -i ${R[*]} $img cat"
