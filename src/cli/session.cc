@@ -1,6 +1,10 @@
 #include "cli/session.h"
 
+#include <poll.h>
 #include <pthread.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -34,19 +38,29 @@ Result<int64_t> ContainerWaiter::Finish() {
 SignalThread::SignalThread(const sigset_t& set, std::function<void(int)> handler)
     : set_(set), handler_(std::move(handler)) {
   pthread_sigmask(SIG_BLOCK, &set_, &old_);
+  sigfd_ = UniqueFd(::signalfd(-1, &set_, SFD_CLOEXEC));
+  wake_ = UniqueFd(::eventfd(0, EFD_CLOEXEC));
+  if (!sigfd_ || !wake_) return;  // no forwarding, the signals stay blocked until destruction
   thread_ = std::thread([this] {
-    while (!stop_) {
-      timespec ts{0, 100 * 1000 * 1000};
-      siginfo_t info;
-      int sig = sigtimedwait(&set_, &info, &ts);
-      if (sig > 0) handler_(sig);
+    for (;;) {
+      pollfd p[2] = {{sigfd_.get(), POLLIN, 0}, {wake_.get(), POLLIN, 0}};
+      if (::poll(p, 2, -1) < 0) {
+        if (errno == EINTR) continue;
+        return;
+      }
+      if (p[1].revents) return;
+      signalfd_siginfo info;
+      if (::read(sigfd_.get(), &info, sizeof info) == static_cast<ssize_t>(sizeof info)) handler_(static_cast<int>(info.ssi_signo));
     }
   });
 }
 
 SignalThread::~SignalThread() {
-  stop_ = true;
-  if (thread_.joinable()) thread_.join();
+  if (thread_.joinable()) {
+    uint64_t one = 1;
+    (void)!::write(wake_.get(), &one, sizeof one);
+    thread_.join();
+  }
   pthread_sigmask(SIG_SETMASK, &old_, nullptr);
 }
 

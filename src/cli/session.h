@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "base/error.h"
+#include "base/fd.h"
 #include "cli/api_client.h"
 #include "cli/command.h"
 #include "cli/hijack.h"
@@ -35,7 +36,8 @@ class ContainerWaiter {
 };
 
 // Blocks the given signals for the whole process (call before starting other threads) and handles them on
-// a thread of its own until destroyed (then the previous mask is restored).
+// a thread of its own until destroyed (then the previous mask is restored). The thread sleeps in poll on a
+// signalfd and an eventfd, so destruction is immediate.
 class SignalThread {
  public:
   SignalThread(const sigset_t& set, std::function<void(int)> handler);
@@ -47,7 +49,7 @@ class SignalThread {
   sigset_t set_;
   sigset_t old_;
   std::function<void(int)> handler_;
-  std::atomic<bool> stop_{false};
+  UniqueFd sigfd_, wake_;
   std::thread thread_;
 };
 
