@@ -1,4 +1,5 @@
 #include "runtime/container.h"
+#include "runtime/seccomp_cache.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -144,8 +145,14 @@ Status Runtime::CreateFrom(const CreateOptions& o, Bundle b) {
   st.cgroup = cg.ToJson();
   st.config = config;
 
+  sys::SeccompProgram seccomp;
+  if (sys::SeccompEnabled(spec.seccomp)) {
+    const Json* sj = config.contains("linux") && config["linux"].contains("seccomp") ? &config["linux"]["seccomp"] : nullptr;
+    seccomp = SKIFF_TRY(CachedSeccompProgram(spec.seccomp, sj ? *sj : Json(nullptr), store_.root() + "/.seccomp-cache"));
+  }
   platform::InitOptions io;
   io.spec = &spec;
+  io.seccomp_program = sys::SeccompEnabled(spec.seccomp) ? &seccomp : nullptr;
   io.cgroup = &cg;
   io.console_socket = console.get();
   io.fifo_path = fifo;

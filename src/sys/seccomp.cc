@@ -538,20 +538,28 @@ Result<std::string> ExportSeccompBpf(const SeccompProfile& profile) {
   return std::string(reinterpret_cast<const char*>(prog.data()), prog.size() * sizeof(sock_filter));
 }
 
-Result<UniqueFd> LoadSeccomp(const SeccompProfile& profile) {
-  if (!profile.enabled) return UniqueFd();
+Result<SeccompProgram> CompileSeccomp(const SeccompProfile& profile, std::string_view prebuilt) {
+  SeccompProgram out;
+  out.field = profile.field;
+  if (!profile.enabled) return out;
   const std::string& f = profile.field;
-  bool notify = profile.UsesNotify();
-  if (notify && seccomp_api_get() < 6) {
+  out.enabled = true;
+  out.notify = profile.UsesNotify();
+  if (out.notify && seccomp_api_get() < 6) {
     return Error(Errc::kUnsupported, fmt::format("{}: SCMP_ACT_NOTIFY needs libseccomp API level 6, have {}", f,
                                                  seccomp_api_get()));
   }
-  std::vector<sock_filter> prog = SKIFF_TRY(FullProgram(profile));
+  if (!prebuilt.empty() && prebuilt.size() % sizeof(sock_filter) == 0 && prebuilt.size() / sizeof(sock_filter) <= BPF_MAXINSNS) {
+    out.prog.resize(prebuilt.size() / sizeof(sock_filter));
+    std::memcpy(out.prog.data(), prebuilt.data(), prebuilt.size());
+  } else {
+    out.prog = SKIFF_TRY(FullProgram(profile));
+  }
   unsigned long flags = 0;
   if (profile.flags & kSeccompFlagTsync) flags |= SECCOMP_FILTER_FLAG_TSYNC;
   if (profile.flags & kSeccompFlagLog) flags |= SECCOMP_FILTER_FLAG_LOG;
   if (profile.flags & kSeccompFlagSpecAllow) flags |= SECCOMP_FILTER_FLAG_SPEC_ALLOW;
-  if (notify) {
+  if (out.notify) {
     flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
     // TSYNC reports a failing thread id in the return value, which NEW_LISTENER needs for the fd.
     if (flags & SECCOMP_FILTER_FLAG_TSYNC) flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
@@ -559,18 +567,29 @@ Result<UniqueFd> LoadSeccomp(const SeccompProfile& profile) {
   } else if (profile.flags & kSeccompFlagWaitKillableRecv) {
     log::Debug("{}.flags: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV ignored: no SCMP_ACT_NOTIFY rule", f);
   }
-  sock_fprog fprog{static_cast<unsigned short>(prog.size()), prog.data()};
-  long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fprog);
+  out.flags = flags;
+  return out;
+}
+
+Result<UniqueFd> LoadSeccompProgram(const SeccompProgram& p) {
+  if (!p.enabled) return UniqueFd();
+  const std::string& f = p.field;
+  sock_fprog fprog{static_cast<unsigned short>(p.prog.size()), const_cast<sock_filter*>(p.prog.data())};
+  long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, p.flags, &fprog);
   if (rc < 0) {
     int err = errno;
     std::string hint;
     if (err == EACCES) hint = " (needs no_new_privs or CAP_SYS_ADMIN)";
-    if (err == EINVAL) hint = fmt::format(" (kernel rejected flags 0x{:x} or the program)", flags);
+    if (err == EINVAL) hint = fmt::format(" (kernel rejected flags 0x{:x} or the program)", p.flags);
     return Error::FromErrno(err, fmt::format("{}: load seccomp filter{}", f, hint));
   }
-  if (!notify) return UniqueFd();
+  if (!p.notify) return UniqueFd();
   if (rc == 0) return Error(Errc::kInternal, f + ": seccomp(2) returned no listener fd");
   return UniqueFd(static_cast<int>(rc));
+}
+
+Result<UniqueFd> LoadSeccomp(const SeccompProfile& profile) {
+  return LoadSeccompProgram(SKIFF_TRY(CompileSeccomp(profile)));
 }
 
 bool SeccompEnabled(const SeccompProfile& profile) { return profile.enabled; }

@@ -4,6 +4,8 @@
 // loaded with seccomp(2). no_new_privs is NOT set here: the caller sets it (or keeps CAP_SYS_ADMIN).
 #pragma once
 
+#include <linux/filter.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -76,6 +78,18 @@ Result<SeccompProfile> ParseSeccomp(const Json& j, std::string_view field = "lin
 // has several conditions on the same argument index each condition becomes its own rule (OR), otherwise
 // the conditions of a rule are ANDed - both as runc does.
 Result<UniqueFd> LoadSeccomp(const SeccompProfile& profile);
+// LoadSeccomp in two steps: the build (libseccomp, the expensive part: milliseconds for Docker's profile)
+// and the load (one syscall), so a container's init can build before it waits for `start`.
+struct SeccompProgram {
+  bool enabled = false, notify = false;
+  unsigned long flags = 0;  // SECCOMP_FILTER_FLAG_*
+  std::vector<sock_filter> prog;
+  std::string field;
+};
+// `prebuilt`: the cBPF bytes an earlier build of the same profile gave (ExportSeccompBpf's form), used
+// instead of building again when they look like a program.
+Result<SeccompProgram> CompileSeccomp(const SeccompProfile& profile, std::string_view prebuilt = {});
+Result<UniqueFd> LoadSeccompProgram(const SeccompProgram& program);
 
 // Builds the filter as LoadSeccomp would (stub included) and returns the cBPF program as raw
 // struct sock_filter bytes (empty for a disabled profile), without loading anything. For tests and debugging.

@@ -148,6 +148,7 @@ Status ApplySysctl(const Spec& spec) {
   FinalizeOptions fo;
   fo.process = &spec.process;
   fo.seccomp = &spec.seccomp;
+  fo.seccomp_program = o.seccomp_program;
   fo.preserve_fds = o.preserve_fds;
   fo.in_userns = in_userns;
   fo.before_exec = [&]() -> Status {

@@ -25,6 +25,7 @@ struct InitOptions {
   std::string fifo_path;     // the init blocks opening it for write until `start` reads it
   bool no_pivot = false;
   int preserve_fds = 0;
+  const sys::SeccompProgram* seccomp_program = nullptr;  // built ahead (not owned); null: built in the init
   // In the runtime namespace, once the container namespaces exist: prestart + createRuntime hooks.
   std::function<Status(pid_t)> parent_hooks;
   // The state JSON given to hooks that run inside the container (createContainer, startContainer).

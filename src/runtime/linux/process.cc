@@ -65,12 +65,21 @@ Error FinalizeAndExec(const FinalizeOptions& o, const std::string& path) {
     int err = errno;
     return Error(Error::FromErrno(err, "").code(), "chdir to cwd (\"" + p.cwd + "\") set in config.json failed: " + GoErrnoText(err), err);
   }
+  // The filter is built before waiting for `start` (it takes milliseconds), loaded after.
+  bool seccomp = o.seccomp && sys::SeccompEnabled(*o.seccomp);
+  sys::SeccompProgram program;
+  if (seccomp && o.seccomp_program) {
+    program = *o.seccomp_program;
+  } else if (seccomp) {
+    auto built = sys::CompileSeccomp(*o.seccomp);
+    if (!built.ok()) return std::move(built).error();
+    program = std::move(*built);
+  }
   if (o.before_exec) {
     if (auto st = o.before_exec(); !st) return std::move(st).error();
   }
-  bool seccomp = o.seccomp && sys::SeccompEnabled(*o.seccomp);
   auto load_seccomp = [&]() -> Status {
-    UniqueFd fd = SKIFF_TRY(sys::LoadSeccomp(*o.seccomp));
+    UniqueFd fd = SKIFF_TRY(sys::LoadSeccompProgram(program));
     if (fd.valid() && o.on_seccomp_fd) SKIFF_TRY(o.on_seccomp_fd(fd.get()));
     return Ok();
   };

@@ -14,6 +14,7 @@ namespace skiff::runtime::platform {
 struct FinalizeOptions {
   const ProcessSpec* process = nullptr;
   const sys::SeccompProfile* seccomp = nullptr;  // may be null
+  const sys::SeccompProgram* seccomp_program = nullptr;  // seccomp built ahead; null: built here
   int preserve_fds = 0;                           // fds 3..3+n-1 stay open
   bool in_userns = false;                         // setgroups may be denied
   // Called after everything that needs privileges and before exec (the init waits on its exec fifo here).

@@ -1,0 +1,1 @@
+set(TEST_LIBS skiff_runtime skiff_daemon_profiles)
