@@ -492,7 +492,7 @@ sc_commit() {
   x docker commit -c 'ENV A=b C=d' -c 'WORKDIR /w' -c 'USER nobody' -c 'LABEL k=v k2="v 2"' -c 'EXPOSE 80/tcp' -c 'VOLUME /vol' cm t1/cfg
   x docker commit -c 'STOPSIGNAL SIGUSR1' cm t1/stopsig
   x docker image inspect -f '{{json .Config.Env}} {{json .Config.WorkingDir}} {{json .Config.User}} {{json .Config.Labels}} {{json .Config.ExposedPorts}} {{json .Config.Volumes}} {{json .Config.StopSignal}} {{json .Config.Cmd}}' t1/cfg
-  x docker run "${N[@]}" --name cm-cfg t1/cfg sh -c 'echo $A $C $(pwd) $(id -u); ls -ld /vol'
+  x docker run "${N[@]}" --name cm-cfg t1/cfg sh -c 'echo $A $C $(pwd) $(id -u); ls -ld /vol | awk "{print \$1, \$3, \$4, \$NF}"'
   xi cm-cfg
   x docker commit -c 'NOSUCH x' cm t1/bad
   x docker commit nosuch-cm t1/bad
