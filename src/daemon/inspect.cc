@@ -187,14 +187,17 @@ Result<Json> Daemon::List(bool all, int limit, bool size, const Filters& f) {
       return Error(Errc::kInvalidArgument, "Invalid filter 'health=" + h + "'");
     }
   }
-  std::vector<ContainerRecord> recs;
+  // Only the records that can be listed are copied, each creation time parsed once.
+  bool every = all || limit > 0 || f.Has("status") || f.Has("exited") || f.Has("before") || f.Has("since");
+  std::vector<std::pair<int64_t, ContainerRecord>> recs;
   for (auto& c : All()) {
     std::lock_guard l(c->mu);
-    if (!c->removed) recs.push_back(c->rec);
+    if (c->removed) continue;
+    if (!every && !c->rec.running() && c->rec.state.status != ContainerStatus::kRestarting) continue;
+    recs.emplace_back(ParseTimeNs(c->rec.created), c->rec);
   }
-  std::sort(recs.begin(), recs.end(), [](const ContainerRecord& a, const ContainerRecord& b) {
-    return ParseTimeNs(a.created) > ParseTimeNs(b.created);
-  });
+  std::sort(recs.begin(), recs.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::map<std::string, std::string> resolved;  // image name -> image ID now ("" when none)
   auto created_of = [&](const std::string& ref) -> Result<int64_t> {
     auto c = SKIFF_TRY(Find(ref));
     std::lock_guard l(c->mu);
@@ -211,7 +214,7 @@ Result<Json> Daemon::List(bool all, int limit, bool size, const Filters& f) {
   }
   int64_t now = NowNs();
   Json out = Json::array();
-  for (auto& r : recs) {
+  for (auto& [created, r] : recs) {
     bool running = r.running() || r.state.status == ContainerStatus::kRestarting;
     bool listed = all || running || limit > 0 || f.Has("status") || f.Has("exited") || before || since;
     if (!listed) continue;
@@ -254,7 +257,6 @@ Result<Json> Daemon::List(bool all, int limit, bool size, const Filters& f) {
       if (!ok) continue;
     }
     if (f.Has("network") && !f.MatchExact("network", r.host_config.value("NetworkMode", ""))) continue;
-    int64_t created = ParseTimeNs(r.created);
     if (before && created >= before) continue;
     if (since && created <= since) continue;
     if (f.Has("expose") || f.Has("publish")) continue;  // no published ports yet
@@ -264,7 +266,12 @@ Result<Json> Daemon::List(bool all, int limit, bool size, const Filters& f) {
     for (auto& a : r.args) command += " " + (a.find(' ') != std::string::npos ? "'" + a + "'" : a);
     // The image as the user named it, unless that name now points at another image.
     std::string image = r.config.value("Image", "");
-    if (auto now_id = images_->Resolve(image); !now_id.ok() || now_id->str() != r.image_id) image = r.image_id;
+    auto known = resolved.find(image);
+    if (known == resolved.end()) {
+      auto now_id = images_->Resolve(image);
+      known = resolved.emplace(image, now_id.ok() ? now_id->str() : "").first;
+    }
+    if (known->second != r.image_id) image = r.image_id;
     Json mounts = Json::array();
     for (auto& m : MountsJson(r)) {
       if (m["Type"] == "tmpfs") continue;
