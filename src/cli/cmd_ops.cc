@@ -1,6 +1,9 @@
 // stop, kill, restart, pause, unpause, rm, rename, container prune, update: container state changes.
 #include <unistd.h>
 
+#include <atomic>
+#include <thread>
+
 #include <fmt/format.h>
 
 #include "base/strings.h"
@@ -64,16 +67,39 @@ Result<int> Rm(Cli& cli, Invocation& inv) {
   q.SetBool("v", volumes);
   q.SetBool("link", link);
   q.SetBool("force", force);
-  std::vector<std::string> errs;
+  // Like docker's parallelOperation: the removals run at once, their results are reported in order.
+  std::vector<std::string> names;
   for (const auto& orig : *args) {
     std::string name = orig;
     while (!name.empty() && name.front() == '/') name.erase(name.begin());
     while (!name.empty() && name.back() == '/') name.pop_back();
+    names.push_back(name);
+  }
+  std::vector<Status> results(names.size());
+  {
+    std::vector<std::thread> workers;
+    std::atomic<size_t> next{0};
+    size_t n = std::min<size_t>(names.size(), 50);
+    for (size_t w = 0; w < n; ++w) {
+      workers.emplace_back([&] {
+        for (size_t i = next++; i < names.size(); i = next++) {
+          if (names[i].empty()) continue;
+          auto r = cli.api().Call("DELETE", "/containers/" + names[i], q);
+          results[i] = r.ok() ? Ok() : Status(std::move(r).error());
+        }
+      });
+    }
+    for (auto& t : workers) t.join();
+  }
+  std::vector<std::string> errs;
+  for (size_t i = 0; i < names.size(); ++i) {
+    const std::string& orig = (*args)[i];
+    const std::string& name = names[i];
     if (name.empty()) {
       errs.push_back("Container name cannot be empty");
       continue;
     }
-    auto r = cli.api().Call("DELETE", "/containers/" + name, q);
+    auto& r = results[i];
     if (!r.ok()) {
       Error e = NotFoundAs(std::move(r).error(), "container", name);
       if (force && IsNotFound(e)) {
