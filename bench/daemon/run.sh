@@ -48,7 +48,18 @@ cleanup() {
   [ $have_podman = 1 ] && pm rm -f -a >/dev/null 2>&1
   "$src/tests/support/private-skiffd.sh" stop "$tmp/skiff" >/dev/null 2>&1
   "$src/tests/support/private-dockerd.sh" stop "$tmp/docker" >/dev/null 2>&1
-  for c in /sys/fs/cgroup/*/"$cg"*; do [ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null; done
+  # dockerd's and podman's cgroup parents (/<cg>-docker, /<cg>-podman) empty out shortly after their
+  # containers are gone: a few tries.
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    left=0
+    for c in /sys/fs/cgroup/*/"$cg"*; do
+      [ -d "$c" ] || continue
+      find "$c" -depth -type d -exec rmdir {} \; 2>/dev/null
+      [ -d "$c" ] && left=1
+    done
+    [ $left = 0 ] && break
+    sleep 0.3
+  done
   grep -o " $tmp[^ ]*" /proc/self/mountinfo | sort -r | while read -r m; do umount -l "$m" 2>/dev/null; done
   rm -rf --one-file-system "$tmp"
 }
