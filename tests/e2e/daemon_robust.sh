@@ -44,15 +44,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 . "$src/tests/support/checks.sh"
-# run CMD...: out=combined output, rc=exit status, cmd=printable command (`d` shown as `docker`).
-run() {
-  cmd=$(printf '%q ' "$@"); cmd=${cmd% }; cmd=${cmd/#d /docker }
-  [ "$1" = d ] && { shift; set -- env "DOCKER_HOST=$sock" "$DOCKER" "$@"; }
-  out=$(timeout -k 5 120 "$@" 2>&1); rc=$?
-}
+run() { docker_run "$@"; }
 want() { [ -z "${ONLY:-}" ] || [[ " $ONLY " == *" $1 "* ]]; }
-# ok DESC CONDITION [DETAIL]: a check on values computed by the script (out = DETAIL for the report).
-ok() { if eval "$2"; then pass "$1"; else out=${3-}; rc=-; fail "$1" "$2"; fi; }
 ins() { d inspect -f "$1" "$2" 2>&1; }
 # alive PID: the process exists and is not a zombie.
 alive() {

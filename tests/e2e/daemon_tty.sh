@@ -56,13 +56,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 . "$src/tests/support/checks.sh"
-run() {
-  cmd=$(printf '%q ' "$@"); cmd=${cmd% }; cmd=${cmd/#d /docker }
-  [ "$1" = d ] && { shift; set -- env "DOCKER_HOST=$sock" "$DOCKER" "$@"; }
-  out=$(timeout -k 5 60 "$@" 2>&1); rc=$?
-}
-# ok DESC CONDITION [DETAIL]: a check on state the script looked at; on failure `out` shows DETAIL.
-ok() { if eval "$2"; then pass "$1"; else out=${3-}; rc=-; fail "$1" "$2"; fi; }
+RUN_TIMEOUT=60
+run() { docker_run "$@"; }
 
 # --- terminal sessions: one tmux session per client; its exit status lands in DIR/<session>.rc ---
 # session NAME COLS ROWS DOCKER-ARGS...: runs `docker ARGS` in a new COLSxROWS terminal.

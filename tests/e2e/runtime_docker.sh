@@ -41,12 +41,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 . "$src/tests/support/checks.sh"
-# run CMD...: out=combined output, rc=exit status, cmd=printable command (docker shown as `docker`).
-run() {
-  cmd=$(printf '%q ' "$@"); cmd=${cmd% }; cmd=${cmd/#d /docker }
-  [ "$1" = d ] && { shift; set -- env "DOCKER_HOST=unix://$dir/docker.sock" "$DOCKER" "$@"; }
-  out=$(timeout -k 5 120 "$@" 2>&1); rc=$?
-}
+sock=unix://$dir/docker.sock
+run() { docker_run "$@"; }
 R=(--runtime skiff --network none)
 cgroup_file() { # cgroup_file PID CONTROLLER FILE -> host path of FILE in PID's v1 cgroup
   case "$1" in ''|0|*[!0-9]*) echo "/nonexistent/no-container-pid"; return 1 ;; esac

@@ -8,8 +8,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 
 #include "../../unit/daemon_fs/fs_test_util.h"
 #include "base/file.h"
@@ -17,29 +15,17 @@
 #include "daemon/fs/archive.h"
 #include "daemon/fs/changes.h"
 #include "image/image_store.h"
+#include "support/docker_support.h"
 
 namespace skiff {
 namespace {
 
 using namespace skiff::fstest;
 using daemon::fs::ContainerView;
+using testsupport::PrivateDockerd;
+using testsupport::Sh;
+using testsupport::Src;
 
-std::string Src() {
-  const char* s = std::getenv("SKIFF_SRC");
-  return s ? s : "/work/main";
-}
-
-// Runs a shell command; returns exit status and stdout (stderr too when `merge`).
-std::pair<int, std::string> Sh(const std::string& cmd, bool merge = true) {
-  std::string out;
-  FILE* p = ::popen((cmd + (merge ? " 2>&1" : " 2>/dev/null")).c_str(), "r");
-  if (!p) return {-1, ""};
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int st = ::pclose(p);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
-}
 
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
@@ -52,7 +38,8 @@ class DockerCompat : public ::testing::Test {
     if (::geteuid() != 0) return;
     tmp_ = new TempDir(TempDir::Create("/tmp", "skiff-fs-docker-").value());
     dir_ = tmp_->path();
-    auto [rc, out] = Sh("bash " + Src() + "/tests/support/private-dockerd.sh start " + dir_ + "/d");
+    dockerd_ = new PrivateDockerd(dir_ + "/d");
+    auto [rc, out] = dockerd_->Start();
     if (rc == 77) {
       skip_ = "docker.io not installed: " + out;
       return;
@@ -62,7 +49,7 @@ class DockerCompat : public ::testing::Test {
       return;
     }
     started_ = true;
-    docker_ = "DOCKER_HOST=unix://" + dir_ + "/d/docker.sock /usr/bin/docker ";
+    docker_ = dockerd_->docker();
     curl_ = "curl -s --unix-socket " + dir_ + "/d/docker.sock ";
     Must("bash " + Src() + "/tests/support/busybox-rootfs.sh " + dir_ + "/rootfs");
     Must("tar -C " + dir_ + "/rootfs -c . | " + docker_ + "import - busybox:latest");
@@ -87,7 +74,8 @@ class DockerCompat : public ::testing::Test {
                     {"/etc/resolv.conf", Out(docker_ + "inspect" + fmt("{{.ResolvConfPath}}")), false}};
   }
   static void TearDownTestSuite() {
-    if (started_) Sh("bash " + Src() + "/tests/support/private-dockerd.sh stop " + dir_ + "/d");
+    delete dockerd_;  // stops it
+    dockerd_ = nullptr;
     started_ = false;
     delete tmp_;
     tmp_ = nullptr;
@@ -133,11 +121,13 @@ class DockerCompat : public ::testing::Test {
   }
 
   static TempDir* tmp_;
+  static PrivateDockerd* dockerd_;
   static std::string dir_, docker_, curl_, skip_;
   static bool started_;
   static ContainerView view_;
 };
 TempDir* DockerCompat::tmp_ = nullptr;
+PrivateDockerd* DockerCompat::dockerd_ = nullptr;
 std::string DockerCompat::dir_, DockerCompat::docker_, DockerCompat::curl_, DockerCompat::skip_;
 bool DockerCompat::started_ = false;
 ContainerView DockerCompat::view_;

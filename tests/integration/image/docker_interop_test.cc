@@ -12,13 +12,13 @@
 #include "base/file.h"
 #include "base/strings.h"
 #include "image/image_store.h"
-#include "integration/image/docker_support.h"
+#include "support/docker_support.h"
 
 namespace skiff::image {
 namespace {
 
-using testing::Sh;
-using testing::Src;
+using testsupport::Sh;
+using testsupport::Src;
 
 class DockerInterop : public ::testing::Test {
  protected:
@@ -71,7 +71,7 @@ class DockerInterop : public ::testing::Test {
 
   std::optional<TempDir> tmp_;
   std::string dir_, docker_;
-  std::optional<testing::PrivateDockerd> dockerd_;
+  std::optional<testsupport::PrivateDockerd> dockerd_;
   std::unique_ptr<ImageStore> store_;
 };
 

@@ -15,13 +15,13 @@
 #include "base/file.h"
 #include "base/strings.h"
 #include "image/image_store.h"
-#include "integration/image/docker_support.h"
+#include "support/docker_support.h"
 
 namespace skiff::image {
 namespace {
 
-using testing::Sh;
-using testing::Src;
+using testsupport::Sh;
+using testsupport::Src;
 
 std::vector<std::string> SplitLines(const std::string& s) {
   std::vector<std::string> out;
@@ -391,7 +391,7 @@ class RmiDocker : public ::testing::Test {
 
  private:
   std::optional<TempDir> tmp_;
-  std::optional<testing::PrivateDockerd> dockerd_;
+  std::optional<testsupport::PrivateDockerd> dockerd_;
 };
 
 TEST_F(RmiDocker, SameTranscriptAsDockerd) {

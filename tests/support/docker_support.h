@@ -1,5 +1,5 @@
-// Test support for the image tests that compare with a real dockerd: shell commands and a private dockerd
-// (tests/support/private-dockerd.sh) owned by a PrivateDockerd, stopped when it goes.
+// Test support for the integration tests that compare with a real dockerd: shell commands and a private
+// dockerd (tests/support/private-dockerd.sh) owned by a PrivateDockerd, stopped when it goes.
 #pragma once
 
 #include <sys/wait.h>
@@ -9,17 +9,17 @@
 #include <string>
 #include <utility>
 
-namespace skiff::image::testing {
+namespace skiff::testsupport {
 
 inline std::string Src() {
   const char* s = std::getenv("SKIFF_SRC");
   return s ? s : "/work/main";
 }
 
-// Runs a shell command; returns its exit status and output (stdout and stderr).
-inline std::pair<int, std::string> Sh(const std::string& cmd) {
+// Runs a shell command; returns its exit status and output (stdout, and stderr too when `merge`).
+inline std::pair<int, std::string> Sh(const std::string& cmd, bool merge = true) {
   std::string out;
-  FILE* p = ::popen((cmd + " 2>&1").c_str(), "r");
+  FILE* p = ::popen((cmd + (merge ? " 2>&1" : " 2>/dev/null")).c_str(), "r");
   if (!p) return {-1, ""};
   char buf[4096];
   size_t n;
@@ -49,4 +49,4 @@ class PrivateDockerd {
   bool started_ = false;
 };
 
-}  // namespace skiff::image::testing
+}  // namespace skiff::testsupport
