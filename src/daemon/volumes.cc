@@ -113,7 +113,7 @@ Result<Volume> VolumeStore::Row(image::Stmt& st) {
   v.labels = JsonMap(st.Text(3));
   v.options = JsonMap(st.Text(4));
   v.anonymous = st.Int(5) != 0;
-  v.mountpoint = root_ + "/" + v.name + "/_data";
+  v.mountpoint = DataPath(v.name);
   return v;
 }
 
@@ -130,7 +130,7 @@ Result<Volume> VolumeStore::Create(const std::string& name_in, const std::map<st
   }
   Volume v;
   v.name = name;
-  v.mountpoint = root_ + "/" + name + "/_data";
+  v.mountpoint = DataPath(name);
   v.created_at = FormatTimeNs(NowNs() / 1000000000 * 1000000000);
   v.labels = labels;
   v.options = options;
@@ -166,7 +166,7 @@ Result<std::vector<Volume>> VolumeStore::List() {
 
 Status VolumeStore::Remove(const std::string& name) {
   std::lock_guard l(mu_);
-  std::string data = root_ + "/" + name + "/_data";
+  std::string data = DataPath(name);
   if (storage::IsMountPoint(data)) {
     uses_.erase(name);
     if (Status s = sys::Umount(data, MNT_DETACH); !s.ok()) return s.error().Wrap("remove " + name);
@@ -213,9 +213,10 @@ Status VolumeStore::MountLocked(const Volume& v) {
   return Ok();
 }
 
-void VolumeStore::UnmountLocked(const Volume& v) {
-  if (!storage::IsMountPoint(v.mountpoint)) return;
-  if (Status s = sys::Umount(v.mountpoint, MNT_DETACH); !s.ok()) log::Warn("volume {}: {}", v.name, s.error().message());
+void VolumeStore::UnmountLocked(const std::string& name) {
+  std::string data = DataPath(name);
+  if (!storage::IsMountPoint(data)) return;
+  if (Status s = sys::Umount(data, MNT_DETACH); !s.ok()) log::Warn("volume {}: {}", name, s.error().message());
 }
 
 Status VolumeStore::Use(const std::string& name) {
@@ -234,13 +235,12 @@ Status VolumeStore::Use(const std::string& name) {
 }
 
 void VolumeStore::Release(const std::string& name) {
-  auto v = Get(name);
   std::lock_guard l(mu_);
   auto it = uses_.find(name);
-  if (it == uses_.end()) return;
+  if (it == uses_.end()) return;  // a plain volume, or not in use
   if (--it->second > 0) return;
   uses_.erase(it);
-  if (v.ok()) UnmountLocked(*v);
+  UnmountLocked(name);
 }
 
 void VolumeStore::UnmountIdle() {
@@ -248,7 +248,7 @@ void VolumeStore::UnmountIdle() {
   if (!all.ok()) return;
   std::lock_guard l(mu_);
   for (auto& v : *all) {
-    if (!v.options.empty() && !uses_.count(v.name)) UnmountLocked(v);
+    if (!v.options.empty() && !uses_.count(v.name)) UnmountLocked(v.name);
   }
 }
 

@@ -55,8 +55,9 @@ class VolumeStore {
   Result<Volume> Row(image::Stmt& st);
   std::string root_;
   std::unique_ptr<image::Db> db_;
+  std::string DataPath(const std::string& name) const { return root_ + "/" + name + "/_data"; }
   Status MountLocked(const Volume& v);
-  void UnmountLocked(const Volume& v);
+  void UnmountLocked(const std::string& name);
   std::mutex mu_;
   std::map<std::string, int> uses_;  // option-backed volumes only
 };

@@ -67,19 +67,19 @@ Error FinalizeAndExec(const FinalizeOptions& o, const std::string& path) {
   }
   // The filter is built before waiting for `start` (it takes milliseconds), loaded after.
   bool seccomp = o.seccomp && sys::SeccompEnabled(*o.seccomp);
-  sys::SeccompProgram program;
-  if (seccomp && o.seccomp_program) {
-    program = *o.seccomp_program;
-  } else if (seccomp) {
-    auto built = sys::CompileSeccomp(*o.seccomp);
-    if (!built.ok()) return std::move(built).error();
-    program = std::move(*built);
+  const sys::SeccompProgram* program = o.seccomp_program;
+  sys::SeccompProgram built;
+  if (seccomp && !program) {
+    auto b = sys::CompileSeccomp(*o.seccomp);
+    if (!b.ok()) return std::move(b).error();
+    built = std::move(*b);
+    program = &built;
   }
   if (o.before_exec) {
     if (auto st = o.before_exec(); !st) return std::move(st).error();
   }
   auto load_seccomp = [&]() -> Status {
-    UniqueFd fd = SKIFF_TRY(sys::LoadSeccompProgram(program));
+    UniqueFd fd = SKIFF_TRY(sys::LoadSeccompProgram(*program));
     if (fd.valid() && o.on_seccomp_fd) SKIFF_TRY(o.on_seccomp_fd(fd.get()));
     return Ok();
   };
