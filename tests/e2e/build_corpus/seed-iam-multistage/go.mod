@@ -1,0 +1,3 @@
+module github.com/marmotedu/iam
+
+go 1.11
