@@ -2,6 +2,8 @@
 
 #include <cctype>
 #include <charconv>
+#include <mutex>
+#include <random>
 
 namespace skiff {
 
@@ -53,6 +55,22 @@ std::optional<uint64_t> ParseUint(std::string_view s) {
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
   if (ec != std::errc() || p != s.data() + s.size() || s.empty()) return std::nullopt;
   return v;
+}
+
+std::string ToUpper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string RandomHex(size_t n) {
+  static std::mutex mu;
+  static std::mt19937_64 rng(std::random_device{}());
+  static const char kHex[] = "0123456789abcdef";
+  std::lock_guard l(mu);
+  std::string out(n, '0');
+  for (auto& c : out) c = kHex[rng() & 15];
+  return out;
 }
 
 }  // namespace skiff

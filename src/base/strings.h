@@ -15,6 +15,9 @@ std::vector<std::string> SplitN(std::string_view s, char sep, size_t n);
 std::string Join(const std::vector<std::string>& parts, std::string_view sep);
 std::string_view Trim(std::string_view s);
 std::string ToLower(std::string_view s);
+std::string ToUpper(std::string_view s);
+// n random lowercase hex characters (std::random_device seeded, thread-safe): temp names, not secrets.
+std::string RandomHex(size_t n);
 std::optional<int64_t> ParseInt(std::string_view s);
 std::optional<uint64_t> ParseUint(std::string_view s);
 

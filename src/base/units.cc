@@ -620,4 +620,76 @@ std::string HumanDuration(std::chrono::nanoseconds d) {
   return std::to_string(static_cast<int64_t>(in(kHour)) / 24 / 365) + " years";
 }
 
+Result<int64_t> ParseGoDuration(std::string_view orig) {
+  std::string_view s = orig;
+  auto bad = [&] { return Error(Errc::kInvalidArgument, "time: invalid duration \"" + std::string(orig) + "\""); };
+  bool neg = false;
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
+    neg = s[0] == '-';
+    s.remove_prefix(1);
+  }
+  if (s == "0") return int64_t{0};
+  if (s.empty()) return bad();
+  long double total = 0;
+  while (!s.empty()) {
+    if (!(std::isdigit(static_cast<unsigned char>(s[0])) || s[0] == '.')) return bad();
+    size_t i = 0;
+    std::string num;
+    bool pre = false, post = false;
+    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) num += s[i++], pre = true;
+    if (i < s.size() && s[i] == '.') {
+      num += s[i++];
+      while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) num += s[i++], post = true;
+    }
+    if (!pre && !post) return bad();
+    s.remove_prefix(i);
+    size_t u = 0;
+    while (u < s.size() && s[u] != '.' && !std::isdigit(static_cast<unsigned char>(s[u]))) ++u;
+    if (u == 0) return Error(Errc::kInvalidArgument, "time: missing unit in duration \"" + std::string(orig) + "\"");
+    std::string_view unit = s.substr(0, u);
+    s.remove_prefix(u);
+    long double mult;
+    if (unit == "ns") mult = 1;
+    else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") mult = 1e3;
+    else if (unit == "ms") mult = 1e6;
+    else if (unit == "s") mult = 1e9;
+    else if (unit == "m") mult = 60e9;
+    else if (unit == "h") mult = 3600e9;
+    else return Error(Errc::kInvalidArgument, "time: unknown unit \"" + std::string(unit) + "\" in duration \"" + std::string(orig) + "\"");
+    total += std::strtold(num.c_str(), nullptr) * mult;
+    if (total > 9.223372036854775807e18L) return bad();
+  }
+  auto v = static_cast<int64_t>(total);
+  return neg ? -v : v;
+}
+
+std::string FormatGoDuration(int64_t ns) {
+  if (ns == 0) return "0s";
+  bool neg = ns < 0;
+  uint64_t u = neg ? static_cast<uint64_t>(-(ns + 1)) + 1 : static_cast<uint64_t>(ns);
+  auto frac = [](uint64_t v, int digits) {
+    // v / 10^digits with trailing zeros trimmed
+    std::string s = std::to_string(v);
+    if (static_cast<int>(s.size()) <= digits) s = std::string(digits - s.size() + 1, '0') + s;
+    std::string ip = s.substr(0, s.size() - digits), fp = s.substr(s.size() - digits);
+    while (!fp.empty() && fp.back() == '0') fp.pop_back();
+    return fp.empty() ? ip : ip + "." + fp;
+  };
+  std::string out;
+  if (u < 1000000000ULL) {
+    if (u < 1000) out = std::to_string(u) + "ns";
+    else if (u < 1000000) out = frac(u, 3) + "\xC2\xB5s";
+    else out = frac(u, 6) + "ms";
+  } else {
+    uint64_t h = u / 3600000000000ULL;
+    uint64_t rem = u % 3600000000000ULL;
+    uint64_t m = rem / 60000000000ULL;
+    uint64_t sns = rem % 60000000000ULL;
+    if (h) out += std::to_string(h) + "h";
+    if (h || m) out += std::to_string(m) + "m";
+    out += frac(sns, 9) + "s";
+  }
+  return neg ? "-" + out : out;
+}
+
 }  // namespace skiff::units

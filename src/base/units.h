@@ -52,4 +52,9 @@ std::string HumanDuration(std::chrono::nanoseconds d); // "Less than a second", 
    // "About a minute", "5 minutes", "About an hour", "3 hours", "2 days", "3 weeks", "4 months", "2 years"
    // — exactly go-units' thresholds.
 
+// Go's time.ParseDuration -> nanoseconds ("1m30s", "1.5h", "300ms", "-2s", "0"), with Go's messages.
+Result<int64_t> ParseGoDuration(std::string_view s);
+// Go's time.Duration.String() ("1m30s", "0s", "1.5s", "300ms").
+std::string FormatGoDuration(int64_t ns);
+
 }  // namespace skiff::units

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/error.h"
+#include "base/units.h"
 
 namespace skiff::cli {
 
@@ -24,10 +25,9 @@ std::string GoErrnoText(int err);
 // Go's os.PathError text: "<op> <path>: <errno text>".
 std::string GoPathError(std::string_view op, std::string_view path, int err);
 
-// Go's time.ParseDuration -> nanoseconds ("1m30s", "1.5h", "300ms", "-2s", "0").
-Result<int64_t> ParseGoDuration(std::string_view s);
-// Go's time.Duration.String() ("1m30s", "0s", "1.5s", "300ms").
-std::string FormatGoDuration(int64_t ns);
+// Go's time.ParseDuration / Duration.String(): base/units.h.
+using skiff::units::FormatGoDuration;
+using skiff::units::ParseGoDuration;
 
 // go-connections/nat.
 struct PortBinding {

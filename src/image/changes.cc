@@ -6,6 +6,7 @@
 #include "base/file.h"
 #include "base/json.h"
 #include "base/strings.h"
+#include "base/units.h"
 
 namespace skiff::image {
 namespace {
@@ -222,40 +223,6 @@ Result<CommandLine> MaybeJson(std::string_view rest) {
   return out;
 }
 
-// Go's time.ParseDuration, with its messages.
-Result<int64_t> ParseGoDuration(std::string_view orig) {
-  auto invalid = [&] { return Bad("time: invalid duration \"" + std::string(orig) + "\""); };
-  std::string_view s = orig;
-  bool neg = false;
-  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
-    neg = s[0] == '-';
-    s.remove_prefix(1);
-  }
-  if (s == "0") return int64_t{0};
-  if (s.empty()) return invalid();
-  static const std::vector<std::pair<std::string, double>> kUnits = {
-      {"ns", 1}, {"us", 1e3}, {"\xc2\xb5s", 1e3}, {"\xce\xbcs", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
-  double total = 0;
-  while (!s.empty()) {
-    size_t n = 0;
-    while (n < s.size() && (std::isdigit(static_cast<unsigned char>(s[n])) || s[n] == '.')) ++n;
-    std::string num(s.substr(0, n));
-    if (num.empty() || num == "." || std::count(num.begin(), num.end(), '.') > 1) return invalid();
-    s.remove_prefix(n);
-    size_t u = 0;
-    while (u < s.size() && s[u] != '.' && !std::isdigit(static_cast<unsigned char>(s[u]))) ++u;
-    std::string unit(s.substr(0, u));
-    if (unit.empty()) return Bad("time: missing unit in duration \"" + std::string(orig) + "\"");
-    s.remove_prefix(u);
-    double mul = 0;
-    for (const auto& [name, m] : kUnits)
-      if (name == unit) mul = m;
-    if (mul == 0) return Bad("time: unknown unit \"" + unit + "\" in duration \"" + std::string(orig) + "\"");
-    total += std::stod(num) * mul;
-  }
-  if (total > 9.2e18) return invalid();
-  return static_cast<int64_t>(neg ? -total : total);
-}
 
 Status Healthcheck(std::string_view rest, RunConfig& c) {
   if (rest.empty()) return Bad("HEALTHCHECK requires at least one argument");
@@ -298,7 +265,7 @@ Status Healthcheck(std::string_view rest, RunConfig& c) {
       hc["Retries"] = *n;
       continue;
     }
-    int64_t ns = SKIFF_TRY(ParseGoDuration(value));
+    int64_t ns = SKIFF_TRY(units::ParseGoDuration(value));
     if (ns == 0) continue;
     if (ns < 0) return Bad("Interval \"" + name + "\" cannot be negative");
     if (ns < 1000000) return Bad("Interval \"" + name + "\" cannot be less than 1ms");
