@@ -94,9 +94,12 @@ Result<Digest> ImageStore::Commit(const CommitOptions& o) {
       return Error(Errc::kDataLoss, what + ": image " + o.parent.str() + " has " + std::to_string(layers.size()) +
                                         " layer rows for " + std::to_string(parent->diff_ids.size()) + " diff IDs");
   }
-  IngestedLayer layer = SKIFF_TRY_CTX(IngestUpper(o.upper_dir, *cs_, *snaps_), what);
+  std::optional<IngestedLayer> ingested;
+  if (!o.no_layer) ingested.emplace(SKIFF_TRY_CTX(IngestUpper(o.upper_dir, *cs_, *snaps_), what));
+  IngestedLayer empty_layer;
+  IngestedLayer& layer = ingested ? *ingested : empty_layer;
   // Nothing changed: no layer (the blob written meanwhile is garbage-collected unless another uses it).
-  bool empty = layer.diff_id.hex() == kEmptyTar;
+  bool empty = o.no_layer || layer.diff_id.hex() == kEmptyTar;
 
   const Json none = Json::object();
   const Json& pj = parent ? parent->json : none;
@@ -113,7 +116,7 @@ Result<Digest> ImageStore::Commit(const CommitOptions& o) {
     if (pj.contains(k)) cfg[k] = pj[k];
   if (!o.author.empty()) cfg["author"] = o.author;
   // Docker keeps -m in the history only (Inspect shows it from there) and the parent in its metadata.
-  cfg["config"] = o.config.ToJson(cc);
+  cfg["config"] = o.config_json ? *o.config_json : o.config.ToJson(cc);
   cfg["container"] = o.container_id;
   cfg["container_config"] = cc;
   cfg["created"] = now;

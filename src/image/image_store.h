@@ -117,6 +117,11 @@ struct CommitOptions {
   std::string author, comment;  // -a, -m
   std::string created_by;    // history text; empty: the container's Cmd joined with spaces, as Docker
   std::string tag;           // optional repository[:tag]
+  // The builder's steps: the new image's "config" exactly as given (instead of container_config with
+  // `config` applied), and no layer at all for instructions that only change the config (no upper dir
+  // is read; the history entry is an empty_layer one).
+  std::optional<Json> config_json;
+  bool no_layer = false;
 };
 
 class ImageStore {
