@@ -1,0 +1,41 @@
+// BuildOutput: the JSON message stream of POST /build, as Docker's legacy builder writes it ({"stream":
+// "Step 2/9 : RUN make\n"}, {"stream": " ---> Using cache\n"}, {"aux": {"ID": ...}}, {"errorDetail": ...}),
+// each message optionally carrying Skiff's step field {"skiff": {"step", "total", "stage", "event",
+// "text", "ms", "miss"}} for the live (tty) view of `skiff build`. Thread-safe: stages that run in
+// parallel write whole messages, never interleaved within one. With `quiet` only the final ID and errors
+// are written (docker build -q).
+#pragma once
+
+#include <functional>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "base/error.h"
+#include "base/json.h"
+
+namespace skiff::build {
+
+class BuildOutput {
+ public:
+  // sink writes one serialised message (with its trailing newline); errors stop further writes.
+  BuildOutput(std::function<Status(std::string_view)> sink, bool quiet) : sink_(std::move(sink)), quiet_(quiet) {}
+
+  // Plain text of the legacy stream (suppressed when quiet). step > 0 attaches the Skiff field.
+  void Stream(const std::string& text, Json skiff = nullptr);
+  // Always written (also when quiet).
+  void Message(Json msg);
+  void Error(const std::string& message);
+  bool quiet() const { return quiet_; }
+  // False once the client went away (a write failed): the build should stop.
+  bool alive();
+
+ private:
+  void Write(const Json& msg);
+  std::function<Status(std::string_view)> sink_;
+  bool quiet_;
+  std::mutex mu_;
+  bool dead_ = false;
+};
+
+}  // namespace skiff::build

@@ -1,0 +1,40 @@
+// Worker: how the builder runs a RUN step. The daemon implements it with its own containers (the same
+// spec, user, mounts and network modes as `docker run`), so the builder stays below the daemon. A step
+// container is created from the step's parent image, started with its output streamed to the builder,
+// and waited for; it stays (stopped) until Remove so the builder can commit its upper dir.
+#pragma once
+
+#include <functional>
+#include <stop_token>
+#include <string>
+#include <string_view>
+
+#include "base/error.h"
+#include "base/json.h"
+
+namespace skiff::build {
+
+struct RunStep {
+  Json config;       // Docker's create body Config part: Image, Cmd, Env, User, WorkingDir, Entrypoint (null), Labels
+  Json host_config;  // NetworkMode, Mounts (bind/tmpfs for RUN --mount), ...
+};
+
+struct RunOutcome {
+  std::string container_id;
+  std::string upper_dir;  // the container's writable layer (overlay upper): the step's diff
+  int exit_code = 0;
+};
+
+class Worker {
+ public:
+  virtual ~Worker() = default;
+  // Creates and runs the step container to completion; `output` gets its stdout and stderr as they come
+  // (possibly from another thread, one call at a time). `on_created` is called with the container's ID
+  // before it starts ("Running in <id>"). The container remains until Remove, also on error.
+  virtual Result<RunOutcome> Run(const RunStep& step, const std::function<void(const std::string&)>& on_created,
+                                 const std::function<void(std::string_view)>& output, std::stop_token stop) = 0;
+  // Removes a step container and its snapshot (never fails the build: errors are logged).
+  virtual void Remove(const std::string& container_id) = 0;
+};
+
+}  // namespace skiff::build
