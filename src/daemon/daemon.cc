@@ -70,6 +70,7 @@ Result<std::unique_ptr<Daemon>> Daemon::Open(DaemonOptions opts) {
     SKIFF_TRY(WriteFileAtomic(id_file, d->engine_id_ + "\n"));
   }
   SKIFF_TRY(d->Restore());
+  SKIFF_TRY_CTX(d->OpenBuilder(), "open builder");
   return d;
 }
 

@@ -23,6 +23,7 @@
 
 #include "base/fd.h"
 #include "base/json.h"
+#include "build/builder.h"
 #include "daemon/container.h"
 #include "daemon/events.h"
 #include "daemon/filters.h"
@@ -172,6 +173,16 @@ class Daemon {
   Status VolumeRemove(const std::string& name, bool force);
   Result<Json> VolumePrune(const Filters& filters);
 
+  // --- build (build.cc) ---
+  // POST /build: validates the tags, runs the build, tags the image and writes Docker's closing lines
+  // ("Successfully built", "Successfully tagged", or the ID alone when quiet) to out.
+  Status Build(const build::BuildRequest& req, const std::vector<std::string>& tags, build::BuildOutput& out,
+               std::stop_token stop);
+  // POST /build/prune: {"CachesDeleted": [...], "SpaceReclaimed": N}.
+  Result<Json> BuildPrune(bool all, uint64_t keep_storage, const Filters& filters);
+  // /system/df's BuildCache entries.
+  Result<Json> BuildCacheUsage();
+
   // --- system ---
   Json Info();
   Json Version();
@@ -203,6 +214,7 @@ class Daemon {
   void Background(std::function<void(std::stop_token)> fn);
   void Emit(const ContainerRecord& c, const std::string& action, std::map<std::string, std::string> extra = {});
   Status KillProcess(const std::string& id, int sig, bool all);
+  Status OpenBuilder();  // build.cc
 
   std::string ContainerDir(const std::string& id) const;  // <exec-root>/containers/<id> (shim, bundle)
   std::string DataDir(const std::string& id) const;       // <data-root>/containers/<id> (logs, hosts files)
@@ -224,7 +236,9 @@ class Daemon {
   std::mutex bg_mu_;
   std::condition_variable bg_cv_;
   int bg_count_ = 0;
-  std::unique_ptr<runtime::Runtime> runtime_;  // in-process: kill, pause, resume, update, stats, pids, delete
+  std::unique_ptr<runtime::Runtime> runtime_;
+  std::unique_ptr<build::Worker> build_worker_;   // RUN steps as containers of this daemon (build.cc)
+  std::unique_ptr<build::Builder> builder_;  // in-process: kill, pause, resume, update, stats, pids, delete
   bool cgroup_v2_ = false;
   std::string engine_id_;  // <data-root>/engine-id: Docker's "XXXX:XXXX:..." form, made once
 

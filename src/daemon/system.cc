@@ -221,7 +221,7 @@ Result<Json> Daemon::DiskUsage() {
   for (auto& v : SKIFF_TRY(volumes_->List())) {
     vols.push_back(v.ToJson(refs[v.name], static_cast<int64_t>(storage::TreeSize(v.mountpoint).value_or(0))));
   }
-  return Json{{"LayersSize", layers}, {"Images", images}, {"Containers", containers}, {"Volumes", vols}, {"BuildCache", Json::array()}};
+  return Json{{"LayersSize", layers}, {"Images", images}, {"Containers", containers}, {"Volumes", vols}, {"BuildCache", BuildCacheUsage().value_or(Json::array())}};
 }
 
 }  // namespace skiff::daemon

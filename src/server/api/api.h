@@ -14,5 +14,6 @@ void AddContainerRoutes(Router& r, daemon::Daemon& d);  // containers.cc
 void AddStreamRoutes(Router& r, daemon::Daemon& d);     // streams.cc: attach, logs, exec, archive, events
 void AddImageRoutes(Router& r, daemon::Daemon& d);      // images.cc
 void AddSystemRoutes(Router& r, daemon::Daemon& d);     // system.cc: info, version, df, volumes, networks
+void AddBuildRoutes(Router& r, daemon::Daemon& d);      // build.cc: /build, /build/prune
 
 }  // namespace skiff::server::api

@@ -155,6 +155,7 @@ Router BuildRouter(Daemon& d) {
   AddStreamRoutes(r, d);
   AddImageRoutes(r, d);
   AddSystemRoutes(r, d);
+  AddBuildRoutes(r, d);
   return r;
 }
 

@@ -76,10 +76,6 @@ void AddSystemRoutes(Router& r, Daemon& d) {
     return res.WriteJson(200, Json{{"NetworksDeleted", nullptr}});
   });
 
-  // No build cache exists before Skiff builds images.
-  r.Post("/build/prune", [](Request&, Response& res) -> Status {
-    return res.WriteJson(200, Json{{"CachesDeleted", nullptr}, {"SpaceReclaimed", 0}});
-  });
 }
 
 }  // namespace skiff::server::api
