@@ -1,0 +1,5 @@
+from busybox
+Run echo a
+cOpY a /b
+env A=1
+WorkDir /w

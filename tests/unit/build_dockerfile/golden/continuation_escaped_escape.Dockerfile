@@ -1,0 +1,4 @@
+FROM busybox
+RUN echo a\\
+RUN echo b \\\
+RUN echo c

@@ -1,0 +1,4 @@
+# About my dockerfile
+# escape=`
+FROM busybox
+RUN echo a `

@@ -1,0 +1,5 @@
+FROM busybox
+RUN true
+COPY \
+  --bogus=1 \
+  a b

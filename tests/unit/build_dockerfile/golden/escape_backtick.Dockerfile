@@ -1,0 +1,6 @@
+# escape=`
+FROM mcr.microsoft.com/windows/servercore
+COPY testfile.txt c:\
+RUN dir c:\ `
+    && echo done
+ENV P=C:\Program` Files

@@ -1,0 +1,3 @@
+FROM busybox
+RUN --network=none -- --not-a-flag
+COPY -- --file /dst

@@ -1,0 +1,1 @@
+FROM busybox # a comment is not allowed here

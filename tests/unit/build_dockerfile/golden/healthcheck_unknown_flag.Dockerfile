@@ -1,0 +1,2 @@
+FROM busybox
+HEALTHCHECK --intervl=5s CMD true

@@ -1,0 +1,6 @@
+FROM busybox
+RUN <<-EOF
+	echo a
+		echo b
+  echo c
+	EOF

@@ -1,0 +1,4 @@
+FROM busybox
+COPY a <<EOF
+body
+EOF

@@ -1,0 +1,4 @@
+FROM busybox
+RUN ["echo", "<<EOF"]
+CMD echo <<EOF
+EXPOSE 80

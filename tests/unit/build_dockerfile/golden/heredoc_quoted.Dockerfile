@@ -1,0 +1,10 @@
+FROM busybox
+RUN <<"EOF"
+echo $HOME
+EOF
+COPY <<'END' /x
+$NOT_EXPANDED
+END
+RUN <<E"O"F
+x
+EOF

@@ -1,0 +1,6 @@
+FROM busybox
+RUN <<EOF
+apk add curl
+echo "$HOME"
+EOF
+RUN echo after

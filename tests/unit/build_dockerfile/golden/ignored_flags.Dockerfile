@@ -1,0 +1,3 @@
+FROM busybox
+STOPSIGNAL --whatever SIGKILL
+ARG --nothing a=1

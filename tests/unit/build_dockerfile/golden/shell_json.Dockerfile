@@ -1,0 +1,3 @@
+FROM busybox
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+RUN echo a | cat

@@ -1,0 +1,4 @@
+FROM busybox
+
+# c
+foo bar

@@ -1,0 +1,1 @@
+set(TEST_LIBS skiff_build_dockerfile skiff_base)
