@@ -1,8 +1,8 @@
 // Walking a build context directory and sending it as a tar, as `docker build` does: every file the
 // ignore rules keep (the Dockerfile and .dockerignore always, as Docker's CLI trims those from the
 // excludes), relative paths, lstat metadata, symlinks not followed. The tar is the Docker CLI's: PAX,
-// uid/gid as on disk (the CLI sends them; the daemon uses them only without --chown), mode bits kept,
-// names '/'-separated, directories with a trailing '/'. Stateless functions; the walk holds one fd per
+// uid/gid 0 for every entry (the CLI archives with ChownOpts 0:0, whoever owns the files), mode bits and
+// mtimes (seconds) kept, names '/'-separated, directories with a trailing '/'. Stateless functions; the walk holds one fd per
 // directory level while it runs.
 #pragma once
 

@@ -26,7 +26,8 @@ class IgnoreMatcher {
   // rel: a path relative to the context root, '/'-separated, cleaned, no leading "./" or "/".
   bool Excluded(std::string_view rel) const;
   // Whether some exception pattern could re-include a path under the excluded directory `rel` (a walk
-  // must then descend into it instead of skipping it whole).
+  // must then descend into it instead of skipping it whole). Docker's rule, kept exactly: an exception
+  // whose text starts with "<rel_dir>/" (so `!**/*.go` never re-opens an excluded directory).
   bool MayReinclude(std::string_view rel_dir) const;
   bool empty() const { return patterns_.empty(); }
   const std::vector<std::string>& patterns() const { return patterns_; }

@@ -116,16 +116,12 @@ Status WriteTar(const std::string& dir, const IgnoreMatcher& ignore, const std::
       text += "\n" + extra_name + "\n";
       have_ignore_file = true;
       EntryPtr e = RegularEntry(en.rel, text.size(), st.st_mtime, st.st_mode & 07777);
-      archive_entry_set_uid(e.get(), st.st_uid);
-      archive_entry_set_gid(e.get(), st.st_gid);
       SKIFF_TRY(tw.Header(e.get()));
       return tw.Data(text.data(), text.size(), en.rel);
     }
     EntryPtr e(archive_entry_new());
     archive_entry_set_pathname(e.get(), S_ISDIR(st.st_mode) ? (en.rel + "/").c_str() : en.rel.c_str());
-    archive_entry_set_perm(e.get(), st.st_mode & 07777);
-    archive_entry_set_uid(e.get(), st.st_uid);
-    archive_entry_set_gid(e.get(), st.st_gid);
+    archive_entry_set_perm(e.get(), st.st_mode & 07777);  // owner: 0:0, as docker's CLI sends it
     archive_entry_set_mtime(e.get(), st.st_mtime, 0);  // Docker truncates to seconds
     char cap[256];
     ssize_t caplen = ::lgetxattr(full.c_str(), "security.capability", cap, sizeof cap);
