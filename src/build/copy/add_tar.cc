@@ -70,6 +70,14 @@ class Extractor {
   Extractor(int dest, const std::string& what) : dest_(dest), what_(what) {}
 
   Status Entry(struct archive* a, struct archive_entry* e) {
+    bool replaced = false;
+    Status s = Write(a, e, replaced);
+    // A directory or link made (or anything removed) may be the path of a cached parent.
+    if (replaced || archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e)) InvalidateCache();
+    return s;
+  }
+
+  Status Write(struct archive* a, struct archive_entry* e, bool& replaced) {
     std::string rel = CleanRel(StripSlashes(archive_entry_pathname(e)));
     if (Escapes(rel))
       return Error(Errc::kPermissionDenied,
@@ -95,7 +103,7 @@ class Extractor {
     bool exists = ::fstatat(pfd, base.c_str(), &cur, AT_SYMLINK_NOFOLLOW) == 0;
     bool both_dirs = exists && S_ISDIR(cur.st_mode) && type == AE_IFDIR && !hl;
     if (exists && !both_dirs) {
-      InvalidateCache();
+      replaced = true;
       SKIFF_TRY(RemovePath(pfd, base));
     }
 
@@ -115,7 +123,6 @@ class Extractor {
         if (::fchownat(pfd, base.c_str(), m.owner.uid, m.owner.gid, AT_SYMLINK_NOFOLLOW) != 0)
           return GoSys("lchown " + what);
         SKIFF_TRY(Xattrs(e, pfd, base));
-        InvalidateCache();
         std::string parent_resolved = SKIFF_TRY(FollowInScope(dest_, ParentRel(rel)));
         dirs_.push_back({JoinRel(parent_resolved, base), m});
         return Ok();
@@ -137,9 +144,7 @@ class Extractor {
         std::string joined = CleanRel(JoinRel(ParentRel(rel), StripSlashes(target.c_str())));
         if (!target.empty() && target[0] != '/' && Escapes(joined))
           return Error(Errc::kPermissionDenied, "invalid symlink \"" + rel + "\" -> \"" + target + "\"");
-        InvalidateCache();
-        EntryMeta sm = m;
-        return WriteSymlink(target, pfd, base, sm, what);
+        return WriteSymlink(target, pfd, base, m, what);
       }
       case AE_IFCHR:
       case AE_IFBLK:
@@ -147,7 +152,6 @@ class Extractor {
         struct stat st{};
         st.st_mode = type;
         st.st_rdev = archive_entry_rdev(e);
-        InvalidateCache();
         return WriteSpecial(st, pfd, base, m, what);
       }
       default:

@@ -132,7 +132,7 @@ class Walker {
       : src_(src), ignore_(ignore), excludes_(excludes), out_(out) {}
 
   // Visits the children of directory `rel` (fd consumed); returns how many entries were kept below.
-  Result<size_t> Dir(int dirfd, const std::string& rel) {
+  Result<size_t> Dir(int dirfd, std::string rel) {  // by value: out_ grows while it runs
     UniqueFd keep(::dup(dirfd));
     auto names = SKIFF_TRY(ListSorted(dirfd, JoinRel(src_.rel, rel)));
     size_t kept = 0;
