@@ -134,4 +134,10 @@ Result<Instruction> ParseInstruction(std::string_view text, char escape, const s
   return Make(p, path);
 }
 
+std::optional<std::string> HeredocName(std::string_view word) {
+  auto h = internal::ParseHeredocWord(word);
+  if (!h) return std::nullopt;
+  return h->name;
+}
+
 }  // namespace skiff::build::dockerfile

@@ -16,6 +16,7 @@
 //   "Dockerfile: file with no instructions" (empty file; no line)
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -32,5 +33,9 @@ Result<Dockerfile> Parse(std::string_view text, const std::string& path = "Docke
 // MAINTAINER or ONBUILD ("ONBUILD FROM is not allowed" ...), checked here when in_onbuild.
 Result<Instruction> ParseInstruction(std::string_view text, char escape = '\\', const std::string& path = "Dockerfile",
                                      int line = 1, bool in_onbuild = false);
+
+// The heredoc a COPY/ADD source word stands for, as Docker recognises one: "<<EOF", "<<-EOF", "<<'EOF'",
+// "<<\"EOF\"" -> "EOF" (its entry in Copy::heredocs has that name); nullopt for an ordinary path.
+std::optional<std::string> HeredocName(std::string_view word);
 
 }  // namespace skiff::build::dockerfile

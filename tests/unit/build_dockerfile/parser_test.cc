@@ -84,6 +84,16 @@ TEST(Parser, EscapeDirectiveAppliesToSplitting) {
   EXPECT_EQ(std::get<dockerfile::Run>(ins[1].body).cmd.args, std::vector<std::string>{"echo \\"});
 }
 
+TEST(Parser, HeredocName) {
+  EXPECT_EQ(HeredocName("<<EOF"), std::optional<std::string>("EOF"));
+  EXPECT_EQ(HeredocName("<<-'END'"), std::optional<std::string>("END"));
+  EXPECT_EQ(HeredocName("<<\"a\"b"), std::optional<std::string>("ab"));
+  EXPECT_EQ(HeredocName("file.txt"), std::nullopt);
+  EXPECT_EQ(HeredocName("<<"), std::nullopt);
+  EXPECT_EQ(HeredocName("<<a<<b"), std::nullopt);
+  EXPECT_EQ(HeredocName("x<<EOF"), std::nullopt);
+}
+
 TEST(Mount, ParseWithExpander) {
   Lookup env = LookupIn({"T=/cache", "ID=pip", "MODE=0700"});
   WordExpander ex = [&](std::string_view w) { return ExpandWord(w, env); };
