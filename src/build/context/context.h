@@ -36,9 +36,9 @@ Status Walk(const std::string& dir, const IgnoreMatcher& ignore, const std::vect
 
 // Writes the kept entries as an uncompressed tar to `out` (called with chunks). If extra_name is not
 // empty, a regular file of that name with extra_content is added at the root (a Dockerfile read from
-// stdin or from outside the context, as docker's CLI adds one under a random name): then, as the CLI does,
-// "\n<extra_name>\n" is appended to the root .dockerignore's content (one holding ".dockerignore" is
-// added when there is none) so that the daemon drops both. A regular file that cannot be opened:
+// stdin or from outside the context, as docker's CLI adds one under a random name; mode 0600, owner 0:0,
+// written last; the CLI's rewrite of .dockerignore to list it is the caller's). A regular file that cannot
+// be opened:
 // PermissionDenied "no permission to read from '<path>'". Sockets are skipped (Docker logs and skips
 // them); hard links to an earlier entry are written as links.
 Status WriteTar(const std::string& dir, const IgnoreMatcher& ignore, const std::vector<std::string>& always,

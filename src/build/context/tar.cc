@@ -104,21 +104,11 @@ Status WriteTar(const std::string& dir, const IgnoreMatcher& ignore, const std::
   SKIFF_TRY(tw.Open());
   std::map<std::pair<dev_t, ino_t>, std::string> first_link;  // hard links: inode -> first name
   std::string buf(256 * 1024, '\0');
-  bool have_ignore_file = false;
 
   SKIFF_TRY(Walk(dir, ignore, always, [&](const Entry& en) -> Status {
     const struct stat& st = en.st;
     if (S_ISSOCK(st.st_mode)) return Ok();
     std::string full = JoinPath(dir, en.rel);
-    // Docker rewrites the root .dockerignore when it adds a Dockerfile of its own.
-    if (!extra_name.empty() && en.rel == ".dockerignore" && S_ISREG(st.st_mode)) {
-      std::string text = SKIFF_TRY(ReadFile(full));
-      text += "\n" + extra_name + "\n";
-      have_ignore_file = true;
-      EntryPtr e = RegularEntry(en.rel, text.size(), st.st_mtime, st.st_mode & 07777);
-      SKIFF_TRY(tw.Header(e.get()));
-      return tw.Data(text.data(), text.size(), en.rel);
-    }
     EntryPtr e(archive_entry_new());
     archive_entry_set_pathname(e.get(), S_ISDIR(st.st_mode) ? (en.rel + "/").c_str() : en.rel.c_str());
     archive_entry_set_perm(e.get(), st.st_mode & 07777);  // owner: 0:0, as docker's CLI sends it
@@ -173,15 +163,8 @@ Status WriteTar(const std::string& dir, const IgnoreMatcher& ignore, const std::
     return tw.Header(e.get());
   }));
 
-  if (!extra_name.empty()) {
-    time_t now = ::time(nullptr);
-    if (!have_ignore_file) {
-      std::string text = ".dockerignore\n" + extra_name + "\n";
-      EntryPtr e = RegularEntry(".dockerignore", text.size(), now, 0600);
-      SKIFF_TRY(tw.Header(e.get()));
-      SKIFF_TRY(tw.Data(text.data(), text.size(), ".dockerignore"));
-    }
-    EntryPtr e = RegularEntry(extra_name, extra_content.size(), now, 0600);
+  if (!extra_name.empty()) {  // docker's CLI: mode 0600, owner 0:0, mtime now
+    EntryPtr e = RegularEntry(extra_name, extra_content.size(), ::time(nullptr), 0600);
     SKIFF_TRY(tw.Header(e.get()));
     SKIFF_TRY(tw.Data(extra_content.data(), extra_content.size(), extra_name));
   }

@@ -207,22 +207,12 @@ TEST_F(ContextTest, WriteTarExtraDockerfile) {
   };
   ASSERT_TRUE(WriteTar(dir_->path(), IgnoreMatcher(), {}, sink, ".dockerfile.abc", "FROM scratch\n").ok());
   auto entries = ReadTar(tar);
-  ASSERT_EQ(entries.size(), 3u);
+  ASSERT_EQ(entries.size(), 2u);
   EXPECT_EQ(entries[0].first, "app.py");
-  EXPECT_EQ(entries[1].first, ".dockerignore");
-  EXPECT_EQ(entries[1].second.data, ".dockerignore\n.dockerfile.abc\n");
-  EXPECT_EQ(entries[2].first, ".dockerfile.abc");
-  EXPECT_EQ(entries[2].second.data, "FROM scratch\n");
-  EXPECT_EQ(entries[2].second.perm, 0600u);
-  EXPECT_EQ(entries[2].second.uid, 0);
-
-  File(".dockerignore", "*.pyc");
-  tar.clear();
-  ASSERT_TRUE(WriteTar(dir_->path(), IgnoreMatcher(), {}, sink, ".dockerfile.abc", "FROM scratch\n").ok());
-  entries = ReadTar(tar);
-  ASSERT_EQ(entries.size(), 3u);
-  EXPECT_EQ(entries[0].first, ".dockerignore");
-  EXPECT_EQ(entries[0].second.data, "*.pyc\n.dockerfile.abc\n");
+  EXPECT_EQ(entries[1].first, ".dockerfile.abc");
+  EXPECT_EQ(entries[1].second.data, "FROM scratch\n");
+  EXPECT_EQ(entries[1].second.perm, 0600u);
+  EXPECT_EQ(entries[1].second.uid, 0);
 }
 
 TEST_F(ContextTest, WriteTarSinkErrorAndUnreadable) {
