@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "base/file.h"
+#include "build/context/ignore.h"
 #include "build/copy/copy.h"
 #include "support/docker_support.h"
 
@@ -71,6 +72,41 @@ class DockerCompareTest : public ::testing::Test {
     auto [rc, out] = Sh(cmd);
     ASSERT_EQ(rc, 0) << cmd << "\n" << out;
   }
+  void Compare(const std::string& c, const std::vector<Step>& steps, const std::set<std::string>& names,
+               size_t min_entries) {
+    std::string dockerfile = "FROM busybox\n";
+    for (auto& s : steps) dockerfile += s.line + "\n";
+    ASSERT_TRUE(WriteFileAtomic(c + "/Dockerfile", dockerfile, 0644, false).ok());
+    Run("bash " + Src() + "/tests/support/busybox-rootfs.sh " + W("rootfs"));
+
+    // Skiff's side.
+    Run("cp -a " + W("rootfs") + " " + W("ours"));
+    for (auto& s : steps) {
+      auto st = CopyInto(s.req, W("ours"));
+      ASSERT_TRUE(st.ok()) << s.line << ": " << st.error().message();
+    }
+    auto ours = Listing("tar -C " + W("ours") + " --sort=name --numeric-owner -cf - .", names);
+
+    // Docker's side.
+    PrivateDockerd d(W("docker"));
+    auto [rc, out] = d.Start();
+    if (rc == 77) GTEST_SKIP() << out;
+    ASSERT_EQ(rc, 0) << out;
+    Run("tar -C " + W("rootfs") + " -c . | " + d.docker() + "import - busybox:latest >/dev/null");
+    auto [brc, bout] = Sh("cd " + c + " && DOCKER_BUILDKIT=0 " + d.docker() + "build -q -t cmp . 2>&1 | tail -1");
+    ASSERT_EQ(brc, 0) << bout;
+    auto [crc, cid] = Sh(d.docker() + "create cmp true", false);
+    ASSERT_EQ(crc, 0);
+    while (!cid.empty() && cid.back() == '\n') cid.pop_back();
+    auto theirs = Listing(d.docker() + "export " + cid, names);
+    Sh(d.docker() + "rm " + cid);
+
+    EXPECT_GT(theirs.size(), min_entries);
+    std::string a, b;
+    for (auto& l : theirs) a += l + "\n";
+    for (auto& l : ours) b += l + "\n";
+    EXPECT_EQ(a, b);
+  }
   std::unique_ptr<TempDir> work_;
 };
 
@@ -126,38 +162,36 @@ TEST_F(DockerCompareTest, SameTreesAsDockersLegacyBuilder) {
   std::set<std::string> names = {"d1", "d2", "d3", "d4", "d5", "d6", "realdir", "rellink", "abslink", "dangling",
                                  "nowhere", "lib", "fdir", "w", "hd", "hl", "p", "p2", "own", "tgz", "fake",
                                  "tgzchown", "perm", "h1", "h2"};
-  std::string dockerfile = "FROM busybox\n";
-  for (auto& s : steps) dockerfile += s.line + "\n";
-  ASSERT_TRUE(WriteFileAtomic(c + "/Dockerfile", dockerfile, 0644, false).ok());
-  Run("bash " + Src() + "/tests/support/busybox-rootfs.sh " + W("rootfs"));
+  Compare(c, steps, names, 40);
+}
 
-  // Skiff's side.
-  Run("cp -a " + W("rootfs") + " " + W("ours"));
-  for (auto& s : steps) {
-    auto st = CopyInto(s.req, W("ours"));
-    ASSERT_TRUE(st.ok()) << s.line << ": " << st.error().message();
-  }
-  auto ours = Listing("tar -C " + W("ours") + " --sort=name --numeric-owner -cf - .", names);
-
-  // Docker's side.
-  PrivateDockerd d(W("docker"));
-  auto [rc, out] = d.Start();
-  if (rc == 77) GTEST_SKIP() << out;
-  ASSERT_EQ(rc, 0) << out;
-  Run("tar -C " + W("rootfs") + " -c . | " + d.docker() + "import - busybox:latest >/dev/null");
-  auto [brc, bout] = Sh("cd " + c + " && DOCKER_BUILDKIT=0 " + d.docker() + "build -q -t cmp . 2>&1 | tail -1");
-  ASSERT_EQ(brc, 0) << bout;
-  auto [crc, cid] = Sh(d.docker() + "create cmp true", false);
-  ASSERT_EQ(crc, 0);
-  while (!cid.empty() && cid.back() == '\n') cid.pop_back();
-  auto theirs = Listing(d.docker() + "export " + cid, names);
-  Sh(d.docker() + "rm " + cid);
-
-  EXPECT_GT(theirs.size(), 40u);
-  std::string a, b;
-  for (auto& l : theirs) a += l + "\n";
-  for (auto& l : ours) b += l + "\n";
-  EXPECT_EQ(a, b);
+TEST_F(DockerCompareTest, DockerignoreAsDockersContext) {
+  const std::string c = W("ctx");
+  Run("mkdir -p " + c + "/a/logs " + c + "/a/cache && cd " + c +
+      " && echo k > a/keep.py && echo d > a/drop.pyc && echo o > a/logs/old.log && echo i > a/logs/important.log"
+      " && echo x > a/cache/x && echo s > secret.txt && ln -s a/keep.py keeplink"
+      " && printf 'secret*\\na/logs\\n!a/logs/important.log\\n**/*.pyc\\na/cache\\n' > .dockerignore"
+      " && find . -exec touch -h -d '2002-02-02 02:02:02' {} +");
+  auto ignore = context::LoadIgnore(c, "");
+  ASSERT_TRUE(ignore.ok()) << ignore.error().message();
+  auto R = [&](std::vector<std::string> src, std::string dest) {
+    CopyRequest r;
+    r.src_root = c;
+    r.ignore = &*ignore;
+    r.sources = std::move(src);
+    r.dest = std::move(dest);
+    return r;
+  };
+  std::vector<Step> steps = {
+      {"COPY a /a2", R({"a"}, "/a2")},
+      {"COPY a/* /a3/", R({"a/*"}, "/a3/")},
+      {"COPY keeplink k* . /a4/", R({"keeplink", "k*", "."}, "/a4/")},
+  };
+  Compare(c, steps, {"a2", "a3", "a4"}, 8);
+  EXPECT_TRUE(PathExists(W("ours/a2/logs/important.log")));  // re-included below an excluded directory
+  EXPECT_FALSE(PathExists(W("ours/a2/logs/old.log")));
+  EXPECT_FALSE(PathExists(W("ours/a2/cache")));
+  EXPECT_FALSE(PathExists(W("ours/a4/secret.txt")));
 }
 
 }  // namespace
