@@ -29,6 +29,7 @@ struct Group {
 
 const std::vector<Group>& Groups() {
   static const std::vector<Group> groups = {
+      {"builder", "Manage builds"},
       {"container", "Manage containers"},
       {"image", "Manage images"},
       {"system", "Manage Skiff"},
@@ -164,6 +165,7 @@ void RegisterAll() {
   RegisterSystemCommands();
   RegisterDiskCommands();
   RegisterMonitorCommands();
+  RegisterBuildCommands();
 }
 
 int Dispatch(const std::vector<std::string>& args) {

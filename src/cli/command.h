@@ -105,6 +105,7 @@ void RegisterImageIoCommands();         // save, load, import, pull
 void RegisterSystemCommands();          // info, version
 void RegisterDiskCommands();            // system df, system prune
 void RegisterMonitorCommands();         // events, stats
+void RegisterBuildCommands();           // build (image build, builder build), builder prune
 
 // The commit the binary was built from (configure time).
 std::string_view GitCommit();

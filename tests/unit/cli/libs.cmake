@@ -1,1 +1,1 @@
-set(TEST_LIBS skiff_cli)
+set(TEST_LIBS skiff_cli skiff_build_context)
