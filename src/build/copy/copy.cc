@@ -134,7 +134,9 @@ class Copier {
     auto [pfd, base] = SKIFF_TRY(FileTarget(name));
     EntryMeta m = MetaFor(st, Sgid(pfd.get()));
     Status s;
-    if (S_ISREG(st.st_mode)) s = WriteRegular(src_dirfd, rel, st.st_size, pfd.get(), base, m, "/" + JoinRel(dest_rel_, base));
+    CopyHint hint;
+    if (S_ISREG(st.st_mode))
+      s = WriteRegular(src_dirfd, rel, st.st_size, pfd.get(), base, m, "/" + JoinRel(dest_rel_, base), &hint);
     else s = WriteSpecial(st, pfd.get(), base, m, "/" + base);
     if (!s) return std::move(s).error().Wrap("failed to copy file");
     return Ok();
@@ -201,10 +203,11 @@ class Copier {
     uint64_t bytes = 0;
     for (size_t i : files) bytes += static_cast<uint64_t>(entries[i].st.st_size);
     unsigned threads = (files.size() >= 8 || bytes >= (64u << 20)) ? WorkThreads() : 1;
+    CopyHint hint;
     SKIFF_TRY(ParallelFor(files.size(), threads, [&](size_t k) -> Status {
       const TreeEntry& e = entries[files[k]];
       return WriteRegular(sfd.get(), e.rel, e.st.st_size, dfd.get(), e.rel, file_meta[k],
-                          "/" + JoinRel(dest_rel_, e.rel));
+                          "/" + JoinRel(dest_rel_, e.rel), &hint);
     }));
     for (size_t i : links) {
       const TreeEntry& e = entries[i];

@@ -8,6 +8,7 @@
 #include <map>
 
 #include "build/copy/match.h"
+#include "build/copy/parallel.h"
 #include "build/copy/paths.h"
 
 namespace skiff::build::copy {
@@ -127,9 +128,17 @@ class Expander {
 
 class Walker {
  public:
+  // A subdirectory of the top level whose walk was left to another thread.
+  struct Deferred {
+    size_t at;  // its index in the output
+    UniqueFd fd;
+  };
+
+  // defer_top: the top level's subdirectories are not walked but listed in deferred().
   Walker(const Source& src, const context::IgnoreMatcher* ignore, const context::IgnoreMatcher* excludes,
-         std::vector<TreeEntry>& out)
-      : src_(src), ignore_(ignore), excludes_(excludes), out_(out) {}
+         std::vector<TreeEntry>& out, bool defer_top)
+      : src_(src), ignore_(ignore), excludes_(excludes), out_(out), defer_top_(defer_top) {}
+  std::vector<Deferred>& deferred() { return deferred_; }
 
   // Visits the children of directory `rel` (fd consumed); returns how many entries were kept below.
   Result<size_t> Dir(int dirfd, std::string rel) {  // by value: out_ grows while it runs
@@ -160,9 +169,6 @@ class Walker {
         ssize_t n = ::readlinkat(keep.get(), name.c_str(), buf, sizeof buf - 1);
         if (n < 0) return Error::Sys("readlink /" + ctx_rel);
         e.link.assign(buf, static_cast<size_t>(n));
-      } else if (!is_dir && e.st.st_nlink > 1) {
-        auto [it, fresh] = inodes_.try_emplace({e.st.st_dev, e.st.st_ino}, static_cast<long>(out_.size()));
-        if (!fresh) e.hardlink = it->second;
       }
       if (hidden) {
         e.implicit = true;
@@ -174,6 +180,10 @@ class Walker {
       if (is_dir) {
         int fd = OpenBeneath(keep.get(), name, O_RDONLY | O_DIRECTORY);
         if (fd < 0) return Error::Sys("open directory /" + ctx_rel);
+        if (defer_top_ && rel.empty()) {
+          deferred_.push_back({at, UniqueFd(fd)});
+          continue;  // counted, and pruned when empty, by WalkSource
+        }
         below = SKIFF_TRY(Dir(fd, out_[at].rel));
       }
       if (hidden && below == 0) {
@@ -190,7 +200,8 @@ class Walker {
   const context::IgnoreMatcher* ignore_;
   const context::IgnoreMatcher* excludes_;
   std::vector<TreeEntry>& out_;
-  std::map<std::pair<dev_t, ino_t>, long> inodes_;
+  bool defer_top_;
+  std::vector<Deferred> deferred_;
 };
 
 }  // namespace
@@ -258,15 +269,47 @@ Result<std::vector<Source>> ExpandSources(const CopyRequest& req, int src_root_f
 
 Result<std::vector<TreeEntry>> WalkSource(int src_root_fd, const Source& src, const context::IgnoreMatcher* ignore,
                                           const context::IgnoreMatcher* excludes) {
-  std::vector<TreeEntry> out;
+  std::vector<TreeEntry> top;
   TreeEntry root;
   root.st = src.st;
-  out.push_back(root);
-  if (!src.is_dir()) return out;
+  top.push_back(root);
+  if (!src.is_dir()) return top;
   int fd = OpenBeneath(src_root_fd, src.rel, O_RDONLY | O_DIRECTORY);
   if (fd < 0) return Error::Sys("open directory /" + src.rel);
-  Walker w(src, ignore, excludes, out);
+  Walker w(src, ignore, excludes, top, true);
   SKIFF_TRY(w.Dir(fd, ""));
+  // The top level's subdirectories are walked in parallel, then stitched in place (Walk's order).
+  auto& deferred = w.deferred();
+  std::vector<std::vector<TreeEntry>> subs(deferred.size());
+  std::vector<size_t> kept(deferred.size());
+  SKIFF_TRY(ParallelFor(deferred.size(), deferred.size() >= 2 ? WorkThreads() : 1, [&](size_t k) -> Status {
+    Walker sw(src, ignore, excludes, subs[k], false);
+    kept[k] = SKIFF_TRY(sw.Dir(deferred[k].fd.release(), top[deferred[k].at].rel));
+    return Ok();
+  }));
+  std::vector<TreeEntry> out;
+  size_t total = top.size();
+  for (auto& v : subs) total += v.size();
+  out.reserve(total);
+  for (size_t i = 0, d = 0; i < top.size(); ++i) {
+    if (d < deferred.size() && deferred[d].at == i) {
+      if (!(top[i].implicit && kept[d] == 0)) {  // an excluded directory with nothing re-included: absent
+        out.push_back(std::move(top[i]));
+        for (auto& e : subs[d]) out.push_back(std::move(e));
+      }
+      ++d;
+      continue;
+    }
+    out.push_back(std::move(top[i]));
+  }
+  // Hard links: every later name of an inode points at its first (Docker's tar keeps them).
+  std::map<std::pair<dev_t, ino_t>, long> inodes;
+  for (size_t i = 1; i < out.size(); ++i) {
+    const struct stat& st = out[i].st;
+    if (S_ISDIR(st.st_mode) || st.st_nlink < 2 || out[i].implicit) continue;
+    auto [it, fresh] = inodes.try_emplace({st.st_dev, st.st_ino}, static_cast<long>(i));
+    if (!fresh) out[i].hardlink = it->second;
+  }
   return out;
 }
 

@@ -50,25 +50,27 @@ Result<UniqueFd> CreateExcl(int dst_dirfd, const std::string& dst_rel, mode_t mo
   }
 }
 
-Status CopyData(int in, int out, off_t size, const std::string& what) {
+bool Unsupported(int e) { return e == EXDEV || e == EINVAL || e == ENOSYS || e == EOPNOTSUPP || e == EPERM || e == ETXTBSY; }
+
+Status CopyData(int in, int out, off_t size, const std::string& what, CopyHint* hint) {
   off_t done = 0;
-  bool fallback = false;
-  while (done < size) {
+  int mode = hint ? hint->mode.load(std::memory_order_relaxed) : 0;
+  while (done < size && mode < 2) {
     size_t want = static_cast<size_t>(std::min<off_t>(size - done, off_t(1) << 30));
-    ssize_t n = ::copy_file_range(in, nullptr, out, nullptr, want, 0);
+    ssize_t n = mode == 0 ? ::copy_file_range(in, nullptr, out, nullptr, want, 0) : ::sendfile(out, in, nullptr, want);
     if (n < 0) {
       if (errno == EINTR) continue;
-      if (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP || errno == EPERM ||
-          errno == ETXTBSY) {
-        fallback = true;
-        break;
+      if (done == 0 && Unsupported(errno)) {
+        ++mode;
+        if (hint) hint->mode.store(mode, std::memory_order_relaxed);
+        continue;
       }
       return GoSys("copy " + what);
     }
     if (n == 0) return Ok();  // the file shrank since it was listed
     done += n;
   }
-  if (!fallback) return Ok();
+  if (mode < 2) return Ok();
   thread_local std::unique_ptr<char[]> buf(new char[1 << 20]);
   for (;;) {
     ssize_t n = ::read(in, buf.get(), 1 << 20);
@@ -98,12 +100,12 @@ Status RemovePath(int dst_dirfd, const std::string& dst_rel) {
 }
 
 Status WriteRegular(int src_dirfd, const std::string& src_rel, off_t size, int dst_dirfd, const std::string& dst_rel,
-                    const EntryMeta& m, const std::string& what) {
+                    const EntryMeta& m, const std::string& what, CopyHint* hint) {
   int in = OpenBeneath(src_dirfd, src_rel, O_RDONLY | O_NOFOLLOW);
   if (in < 0) return GoSys("open source " + what);
   UniqueFd src(in);
   UniqueFd out = SKIFF_TRY(CreateExcl(dst_dirfd, dst_rel, m.mode, what));
-  if (size > 0) SKIFF_TRY(CopyData(src.get(), out.get(), size, what));
+  if (size > 0) SKIFF_TRY(CopyData(src.get(), out.get(), size, what, hint));
   return FinishFd(out.get(), src.get(), m, what);
 }
 

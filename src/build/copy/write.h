@@ -1,12 +1,13 @@
 // Writing one copied entry into the destination (internal to skiff_build_copy), as Docker's untar does
-// it: whatever is at the path is removed first unless both are directories; data moves with
-// copy_file_range (read/write when the kernel cannot); owner, mode, file capabilities and times are set
+// it: whatever is at the path is removed first unless both are directories; data moves in the
+// kernel (copy_file_range, else sendfile; read/write when neither works); owner, mode, file capabilities and times are set
 // only when they differ from what creation gives, so a plain file costs two opens, one copy call,
 // one futimens and two closes. All paths are relative to a directory fd and free of symlinks.
 #pragma once
 
 #include <sys/stat.h>
 
+#include <atomic>
 #include <string>
 
 #include "base/error.h"
@@ -23,9 +24,16 @@ struct EntryMeta {
   bool copy_caps = false;   // copy security.capability from the source (kept only without a chown)
 };
 
+// Which in-kernel copy works between a source and a destination filesystem, learnt by the first file
+// and shared by the threads of one copy: copy_file_range (same filesystem), sendfile (a splice, e.g.
+// into an overlay mount, where copy_file_range says EXDEV), else read/write.
+struct CopyHint {
+  std::atomic<int> mode{0};  // 0 copy_file_range, 1 sendfile, 2 read/write
+};
+
 // Regular file src_rel (beneath src_dirfd) -> dst_rel (beneath dst_dirfd). `what` names it in errors.
 Status WriteRegular(int src_dirfd, const std::string& src_rel, off_t size, int dst_dirfd, const std::string& dst_rel,
-                    const EntryMeta& m, const std::string& what);
+                    const EntryMeta& m, const std::string& what, CopyHint* hint);
 // A regular file with the given content.
 Status WriteContent(std::string_view content, int dst_dirfd, const std::string& dst_rel, const EntryMeta& m,
                     const std::string& what);
