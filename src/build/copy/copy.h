@@ -4,21 +4,40 @@
 // write outside). Sources come from a directory: the build context (filtered by its .dockerignore) or
 // another stage's / image's mounted rootfs (--from). Stateless functions; FileHashCache is thread-safe.
 //
-// Docker's rules implemented here:
-// - sources relative to the source root; "../x" escaping it: "forbidden path outside the build context";
-//   wildcards (filepath.Match per element); no match / missing: "file not found in build context or
-//   excluded by .dockerignore: stat x: file does not exist" (context) or "... not found" (--from);
+// Docker's rules implemented here (dockerd 20.10's legacy builder, checked on a private dockerd; the
+// integration test docker_compare_test builds the same steps there and compares the trees):
+// - sources relative to the source root; "../x" escaping it: "forbidden path outside the build context:
+//   ../x ()"; wildcards (filepath.Match per element); missing: "file not found in build context or
+//   excluded by .dockerignore: stat x: file does not exist" (context) or "stat x: file does not exist"
+//   (--from); nothing at all (wildcards matching nothing): "no source files were specified"; all of
+//   these prefixed "COPY failed: " / "ADD failed: ";
+// - symlinks are resolved in scope (FollowSymlinkInScope): a link in the context pointing outside it
+//   resolves against the context root; in the destination against dest_root (a dangling link named as
+//   the dest creates its target);
 // - a directory source copies its contents; several sources (or a wildcard) need a dest ending in '/'
 //   ("When using COPY with more than one source file, the destination must be a directory and end with
-//   a /"); dest ending in '/' or being an existing dir receives basename(source); missing parents made;
-// - modes kept, mtimes kept (Docker keeps the context file's mtime), owner 0:0 unless --chown
-//   (user[:group], names looked up in the destination's /etc/passwd and /etc/group; "unable to find
-//   user x" / "unable to find group x"), --chmod (octal) on everything copied;
-// - symlinks copied as symlinks, except a source named directly which is followed (as Docker);
-// - ADD: a local tar source (plain, gzip, bzip2, xz; recognised by content) is extracted into dest
-//   (existing files overwritten, owner from the tar unless --chown); http(s) URL sources are downloaded
-//   (dest '/'-ended: file named after the URL path's last element; mode 0600; mtime from Last-Modified),
-//   --checksum=sha256:<hex> verified ("checksum mismatch"); URLs are never extracted;
+//   a /"); dest ending in '/' or being an existing dir receives basename(source); missing parents made
+//   (0755); whatever is in the way of a copied entry is replaced unless both are directories (a source
+//   directory replaces a symlink in the destination); a directory onto a file: "mkdir /x: not a
+//   directory"; hard links within one directory source are kept;
+// - modes kept, mtimes kept (truncated to seconds, atime = mtime, as Docker's tar), owner 0:0 unless
+//   --chown (user[:group], a lone user being the group too; names looked up in the destination's
+//   /etc/passwd and /etc/group; "unable to convert uid/gid chown string to host mapping: can't find uid
+//   for user x: no such user: x"); Docker's chown drops setuid/setgid bits and file capabilities, so
+//   does this; parents made for a file source get the chown owner, those made for a directory source
+//   stay 0:0 (the dest directory itself, when made, gets it); COPY --from without --chown keeps the
+//   stage's owners, modes and capabilities;
+// - --chmod (octal, BuildKit's: the legacy builder refuses it) on every file and directory copied, not
+//   on the dest directory or the parents made;
+// - symlinks copied as symlinks, except a source named directly (or matched by a wildcard), which is
+//   followed (as Docker);
+// - ADD: a local tar source (plain, gzip, bzip2, xz; recognised by content; an empty tar or a text file
+//   named .tar is copied as a file) is extracted into dest (existing files overwritten, owners, modes and
+//   times from the tar: dockerd 20.10 ignores --chown for archives); http(s) URL sources are downloaded
+//   (dest '/'-ended: file named after the URL path's last element, "cannot determine filename for
+//   source <url>" when it has none; mode 0600; mtime from Last-Modified, else the epoch),
+//   --checksum=sha256:<hex> verified ("checksum mismatch"); URLs are never extracted; COPY of a URL:
+//   "source can't be a URL for COPY";
 // - heredoc sources are files named after their delimiter (mode 0644) holding their content.
 #pragma once
 
