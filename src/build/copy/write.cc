@@ -139,7 +139,15 @@ Status WriteSpecial(const struct stat& st, int dst_dirfd, const std::string& dst
     if (errno != EEXIST || attempt > 0) return GoSys("mknod " + what);
     SKIFF_TRY(RemovePath(dst_dirfd, dst_rel));
   }
-  return ApplyDirMeta(dst_dirfd, dst_rel, m, true, what);
+  // Just made by mknodat beneath a symlink-free parent: path-based calls cannot follow anything.
+  if (m.set_owner && ::fchownat(dst_dirfd, dst_rel.c_str(), m.owner.uid, m.owner.gid, AT_SYMLINK_NOFOLLOW) != 0)
+    return GoSys("lchown " + what);
+  if (::fchmodat(dst_dirfd, dst_rel.c_str(), m.mode, 0) != 0) return GoSys("chmod " + what);
+  if (m.set_times) {
+    struct timespec ts[2] = {m.mtime, m.mtime};
+    if (::utimensat(dst_dirfd, dst_rel.c_str(), ts, AT_SYMLINK_NOFOLLOW) != 0) return GoSys("chtimes " + what);
+  }
+  return Ok();
 }
 
 Result<bool> EnsureDir(int dst_dirfd, const std::string& dst_rel, mode_t mode, mode_t* cur_mode,
@@ -163,13 +171,18 @@ Result<bool> EnsureDir(int dst_dirfd, const std::string& dst_rel, mode_t mode, m
 
 Status ApplyDirMeta(int dst_dirfd, const std::string& dst_rel, const EntryMeta& m, bool fix_mode,
                     const std::string& what) {
-  const char* p = dst_rel.empty() ? "." : dst_rel.c_str();
-  if (m.set_owner && ::fchownat(dst_dirfd, p, m.owner.uid, m.owner.gid, AT_SYMLINK_NOFOLLOW) != 0)
-    return GoSys("lchown " + what);
-  if (fix_mode && ::fchmodat(dst_dirfd, p, m.mode, 0) != 0) return GoSys("chmod " + what);
+  // Through an fd opened without following links: a later entry may have put a symlink in its place.
+  int fd = OpenBeneath(dst_dirfd, dst_rel, O_RDONLY | O_DIRECTORY);
+  if (fd < 0) {
+    if (errno == ELOOP || errno == ENOTDIR || errno == ENOENT) return Ok();  // replaced since: nothing to do
+    return GoSys("open " + what);
+  }
+  UniqueFd dir(fd);
+  if (m.set_owner && ::fchown(fd, m.owner.uid, m.owner.gid) != 0) return GoSys("lchown " + what);
+  if (fix_mode && ::fchmod(fd, m.mode) != 0) return GoSys("chmod " + what);
   if (m.set_times) {
     struct timespec ts[2] = {m.mtime, m.mtime};
-    if (::utimensat(dst_dirfd, p, ts, AT_SYMLINK_NOFOLLOW) != 0) return GoSys("chtimes " + what);
+    if (::futimens(fd, ts) != 0) return GoSys("chtimes " + what);
   }
   return Ok();
 }

@@ -46,7 +46,8 @@ Status WriteSpecial(const struct stat& st, int dst_dirfd, const std::string& dst
 // and, through cur_mode, the mode it has now.
 Result<bool> EnsureDir(int dst_dirfd, const std::string& dst_rel, mode_t mode, mode_t* cur_mode,
                        const std::string& what);
-// Owner, mode (when `fix_mode`) and times of an existing path (directories, after their contents).
+// Owner, mode (when `fix_mode`) and times of a directory, after its contents, through an fd opened
+// without following symlinks (one that a later entry replaced is left alone).
 Status ApplyDirMeta(int dst_dirfd, const std::string& dst_rel, const EntryMeta& m, bool fix_mode,
                     const std::string& what);
 // Removes whatever is at dst_rel (recursively; missing is fine).

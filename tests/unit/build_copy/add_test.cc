@@ -21,6 +21,7 @@ class AddTest : public CopyTest {
     Write(Ctx("tb/own/o"), "o");
     Write(Ctx("tb/own/sub/p"), "p", 0600);
     Link("o", Ctx("tb/own/l"));
+    ASSERT_EQ(::link(Ctx("tb/own/o").c_str(), Ctx("tb/own/hl").c_str()), 0);
   }
   void Tar(const std::string& flags, const std::string& name) {
     std::string cmd = "tar -C " + Ctx("tb") + " -c" + flags + "f " + Ctx(name) + " own";
@@ -46,8 +47,9 @@ TEST_F(AddTest, ArchivesExtractedByContent) {
     ASSERT_TRUE(st.ok()) << src << ": " << st.error().message();
     std::string d = Dst(dst.substr(1));
     if (d.back() == '/') d.pop_back();
-    EXPECT_THAT(List(d), ElementsAre("d 755 own/", "d 755 own/sub/", "f 600 own/sub/p", "f 644 own/o", "l own/l -> o"))
+    EXPECT_THAT(List(d), ElementsAre("d 755 own/", "d 755 own/sub/", "f 600 own/sub/p", "f 644 own/hl", "f 644 own/o", "l own/l -> o"))
         << src;
+    EXPECT_EQ(Lstat(d + "/own/o").st_ino, Lstat(d + "/own/hl").st_ino) << src;
   }
 }
 
@@ -78,7 +80,7 @@ TEST_F(AddTest, ArchiveOverExistingTreeAndThroughItsSymlinks) {
   ASSERT_TRUE(Copy(Add({"t.tar"}, "/x")).ok());
   // the "own/" entry replaces the symlink with a directory
   EXPECT_THAT(List(Dst("x")), ElementsAre("d 755 own/", "d 755 own/sub/", "d 755 real/", "f 600 own/sub/p",
-                                          "f 644 own/o", "f 644 real/o", "l own/l -> o"));
+                                          "f 644 own/hl", "f 644 own/o", "f 644 real/o", "l own/l -> o"));
 }
 
 TEST_F(AddTest, EscapingArchiveEntriesFail) {
@@ -94,6 +96,20 @@ TEST_F(AddTest, EscapingArchiveEntriesFail) {
   r = Copy(Add({"evil2.tar"}, "/e2/"));
   ASSERT_FALSE(r.ok());
   EXPECT_THAT(r.error().message(), HasSubstr("invalid symlink"));
+}
+
+TEST_F(AddTest, DirectoryReplacedByASymlinkLaterInTheArchiveIsLeftAlone) {
+  // "a/" (mode 0700) then "a" -> <an absolute path outside>: the directory's final chmod/utimes must not
+  // follow the link that replaced it.
+  Mkdir(Ctx("outside"), 0755);
+  Mkdir(Ctx("w/a"), 0700);
+  ASSERT_EQ(std::system(("tar -C " + Ctx("w") + " -cf " + Ctx("evil3.tar") + " a").c_str()), 0);
+  ASSERT_EQ(::rmdir(Ctx("w/a").c_str()), 0);
+  Link(Ctx("outside"), Ctx("w/a"));
+  ASSERT_EQ(std::system(("tar -C " + Ctx("w") + " -rf " + Ctx("evil3.tar") + " a").c_str()), 0);
+  ASSERT_TRUE(Copy(Add({"evil3.tar"}, "/e3/")).ok());
+  EXPECT_TRUE(S_ISLNK(Lstat(Dst("e3/a")).st_mode));
+  EXPECT_EQ(Lstat(Ctx("outside")).st_mode & 07777, 0755u);
 }
 
 // A python http.server in a temp dir on a free loopback port, stopped by pid.

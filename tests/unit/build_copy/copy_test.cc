@@ -125,8 +125,11 @@ TEST_F(CopyTest, DestSymlinksAreFollowedInsideTheDestRoot) {
   ASSERT_TRUE(Copy(Req({"a.txt"}, "/dangling")).ok());
   ASSERT_TRUE(Copy(Req({"a.txt"}, "/dangling2/")).ok());
   ASSERT_TRUE(Copy(Req({"a.txt"}, "/escape/passwd")).ok());
+  Link("/etc", Dst("abs_etc"));
+  ASSERT_TRUE(Copy(Req({"a.txt"}, "/abs_etc/group")).ok());
+  ::unlink(Dst("abs_etc").c_str());
   EXPECT_THAT(List(Dst()), ElementsAre("d 755 etc/", "d 755 nowhere2/",
-                                       "d 755 realdir/", "f 644 etc/passwd", "f 644 nowhere", "f 644 nowhere2/a.txt",
+                                       "d 755 realdir/", "f 644 etc/group", "f 644 etc/passwd", "f 644 nowhere", "f 644 nowhere2/a.txt",
                                        "f 644 realdir/a.txt", "f 644 realdir/b", "l abslink -> /realdir",
                                        "l dangling -> /nowhere", "l dangling2 -> /nowhere2",
                                        "l escape -> ../../../../../../etc", "l rellink -> realdir"));
