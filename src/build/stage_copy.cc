@@ -18,12 +18,13 @@ namespace df = dockerfile;
 
 namespace {
 
-// normalizeDest: relative destinations are under the working directory; a trailing '/' (or ".") stays.
+// normalizeDest: relative destinations are under the working directory, keeping a trailing '/';
+// absolute ones are used as written.
 std::string NormalizeDest(const std::string& workdir, const std::string& dest) {
-  bool dir = dest.ends_with("/") || dest == "." || dest.ends_with("/.");
-  std::string out = dest.starts_with("/") ? CleanPath(dest) : CleanPath(JoinPath(workdir.empty() ? "/" : workdir, dest));
+  if (dest.starts_with("/")) return dest;
+  std::string out = CleanPath(JoinPath(workdir.empty() ? "/" : workdir, dest));
   if (!out.starts_with("/")) out = "/" + out;
-  if (dir && !out.ends_with("/")) out += "/";
+  if (dest.ends_with("/") && !out.ends_with("/")) out += "/";
   return out;
 }
 
@@ -146,6 +147,7 @@ Status StageRunner::DispatchCopy(const df::Instruction& ins, int step_no) {
   for (const auto& e : c.excludes) req.excludes.push_back(SKIFF_TRY(ex(e)));
   std::string dest = SKIFF_TRY(ex(c.dest));
   req.dest = NormalizeDest(config_.value("WorkingDir", ""), dest);
+  req.dest_as_written = dest;
   req.chown = SKIFF_TRY(ex(c.chown));
   if (!c.chmod.empty()) {
     std::string m = SKIFF_TRY(ex(c.chmod));

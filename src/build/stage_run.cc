@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "base/strings.h"
 #include "build/dockerfile/expand.h"
+#include "build/dockerfile/mount.h"
 #include "build/stage.h"
 
 namespace skiff::build {
@@ -91,27 +92,26 @@ Status StageRunner::DispatchRun(const df::Instruction& ins, int step_no) {
   if (!network.empty() && network != "none" && network != "host")
     return StepError(ins, "unsupported network mode " + network + " (default, none or host)");
   std::set<std::string> used;
-  auto ex = [&](const std::string& w) -> Result<std::string> {
-    auto v = Expand(w, &used);
-    if (!v.ok()) return StepError(ins, v.error().message());
-    return v;
-  };
   Json mounts = Json::array();
   std::vector<std::string> targets;
   std::string key_extra, sources_digest;
   std::vector<std::unique_ptr<TempDir>> temps;
-  for (const auto& m : r.mounts) {
-    std::string target = SKIFF_TRY(ex(m.target));
+  df::WordExpander expander = [&](std::string_view w) -> Result<std::string> { return Expand(std::string(w), &used); };
+  for (const auto& raw : r.mounts) {
+    auto parsed = df::ParseRunMount(raw.raw, &expander);
+    if (!parsed.ok()) return StepError(ins, "RUN --mount=" + raw.raw + ": " + parsed.error().message());
+    const df::RunMount& m = *parsed;
+    std::string target = m.target;
     std::string type = m.type.empty() ? "bind" : m.type;
-    if (type == "secret" && target.empty()) target = "/run/secrets/" + SKIFF_TRY(ex(m.id.empty() ? m.source : m.id));
+    if (type == "secret" && target.empty()) target = "/run/secrets/" + (m.id.empty() ? m.source : m.id);
     if (target.empty()) return StepError(ins, "RUN --mount: mount type " + type + " needs a target");
     if (!target.starts_with("/")) target = CleanPath(JoinPath(config_.value("WorkingDir", "/"), target));
     targets.push_back(target);
     bool ro = m.readonly.value_or(type == "bind");
     key_extra += " --mount=type=" + type + ",target=" + target;
     if (type == "bind") {
-      std::string from = SKIFF_TRY(ex(m.from));
-      std::string src = SKIFF_TRY(ex(m.source));
+      std::string from = m.from;
+      std::string src = m.source;
       std::string root = from.empty() ? bc_.context_dir : SKIFF_TRY(MountFrom(ins, from));
       std::string path = CleanPath(JoinPath(root, CleanPath("/" + src)));
       if (!PathExists(path)) return StepError(ins, "RUN --mount: source " + (src.empty() ? "." : src) + " not found");
@@ -137,7 +137,7 @@ Status StageRunner::DispatchRun(const df::Instruction& ins, int step_no) {
       key_extra += ",source=" + src + (from.empty() ? "" : ",from=" + from) + (ro ? "" : ",rw");
       mounts.push_back({{"Type", "bind"}, {"Source", path}, {"Target", target}, {"ReadOnly", ro}});
     } else if (type == "cache") {
-      std::string id = SKIFF_TRY(ex(m.id.empty() ? target : m.id));
+      std::string id = m.id.empty() ? target : m.id;
       std::string dir = bc_.builder.root() + "/cache-mounts/" + Sha256Of(id).hex();
       if (!IsDirectory(dir)) {
         SKIFF_TRY(MkdirAll(dir, 0755));
@@ -155,7 +155,7 @@ Status StageRunner::DispatchRun(const df::Instruction& ins, int step_no) {
       }
       mounts.push_back(tm);
     } else if (type == "secret") {
-      std::string id = SKIFF_TRY(ex(m.id.empty() ? Basename(target) : m.id));
+      std::string id = m.id.empty() ? Basename(target) : m.id;
       auto it = bc_.req.secrets.find(id);
       if (it == bc_.req.secrets.end()) {
         if (m.required.value_or(false)) return StepError(ins, "RUN --mount=type=secret: secret " + id + " not provided");

@@ -190,9 +190,13 @@ Result<Json> Daemon::DiskUsage() {
   }
   std::set<std::string> seen;
   for (auto& s : list) {
+    // Intermediate images (untagged parents of others: the legacy build cache) are not listed, as in
+    // `docker images`; their layers count.
+    bool intermediate = s.repo_tags.empty() && s.children > 0;
     for (auto& l : images_->ImageLayers(s.id).value_or({})) {
       if (seen.insert(l.diff_id.str()).second) layers += l.size;
     }
+    if (intermediate) continue;
     Json labels = nullptr;
     if (!s.labels.empty()) {
       labels = Json::object();
