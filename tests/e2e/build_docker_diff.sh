@@ -35,6 +35,7 @@
 # Exit: 0 all equal, 1 any difference, 77 skipped (not root, docker.io or python3 missing).
 # Env: SKIFF_BIN  dir with skiff, skiffd and skiff-runtime (default /work/main/build/bin)
 #      ONLY=re    run only the cases whose name matches the regex
+#      JOBS=N     builds at once on each daemon (default 2)
 #      KEEP=1     keep the work dir and both daemons (prints where they are)
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -43,6 +44,7 @@ bin=${SKIFF_BIN:-/work/main/build/bin}
 corpus=$here/build_corpus
 DOCKER=/usr/bin/docker
 ONLY=${ONLY:-.}
+JOBS=${JOBS:-2}
 CTX_TIME=@1262304000   # 2010-01-01: every context file's mtime (the `ctx` class of the trees)
 t0=$SECONDS
 
@@ -119,7 +121,7 @@ def history():
     tf = tarfile.open(fileobj=sys.stdin.buffer, mode="r|")
     files = {}
     for m in tf:
-        if m.isfile() and (m.name.endswith(".json") or m.name.endswith("manifest.json")):
+        if m.isfile() and (m.name.endswith("json") or m.size < (1 << 20)):   # manifest, configs (not layers)
             files[m.name.lstrip("./")] = tf.extractfile(m).read()
     manifest = json.loads(files["manifest.json"])[0]
     config = json.loads(files[manifest["Config"].lstrip("./")])
@@ -250,10 +252,11 @@ record() {
   } > "$o.sum" 2>"$o.err"
 }
 
-# run_side SIDE: every case of one side, in order (a case's base image first).
+# run_side SIDE W: the cases of one side whose index is W modulo JOBS, in order (a case's base image first).
 run_side() {
-  local side=$1 c
+  local side=$1 w=$2 c i=-1
   for c in "${cases[@]}"; do
+    i=$((i + 1)); [ $((i % JOBS)) = "$w" ] || continue
     if [ -f "$corpus/$c/skiff-only" ]; then
       [ "$side" = s ] || continue
       local o=$dir/out/s/$c; mkdir -p "$dir/out/s"
@@ -294,10 +297,12 @@ for sock in "$D_SOCK" "$S_SOCK"; do
 done
 echo "dockerd $(DOCKER_HOST=$D_SOCK "$DOCKER" version -f '{{.Server.Version}}'), skiffd $(DOCKER_HOST=$S_SOCK "$DOCKER" version -f '{{.Server.Version}}'); daemons up after $((SECONDS - t0)) s"
 
-# dockerd's side and skiffd's side (skiff CLI, then the docker client) run at the same time.
-run_side d & j1=$!
-( run_side s; run_side c ) & j2=$!
-wait $j1 $j2
+# dockerd's side and skiffd's side (skiff CLI, then the docker client) run at the same time, JOBS workers each.
+for w in $(seq 0 $((JOBS - 1))); do
+  run_side d "$w" &
+  ( run_side s "$w"; run_side c "$w" ) &
+done
+wait
 echo "built after $((SECONDS - t0)) s"
 
 # ---------------------------------------------------------------------------------------------------------
