@@ -114,6 +114,11 @@ std::string BytesStatus(int64_t n) {
   return fmt::format("{:.2f}{}", v, kUnits[u]);
 }
 
+// The legacy builder's lines about its step containers, not the step's output.
+bool IsContainerBookkeeping(std::string_view line) {
+  return line.rfind(" ---> Running in ", 0) == 0 || line.rfind("Removing intermediate container ", 0) == 0;
+}
+
 }  // namespace
 
 bool BuildDisplay::CommonMessage(const Json& m, Status* st) {
@@ -273,7 +278,8 @@ void TtyBuildDisplay::SkiffEvent(const Json& s, const Json& m) {
     Finished(j, Int(s, "ms"));
     failed_job_ = static_cast<int>(by_step_[j.step]);
   } else if (event == "output") {
-    AddLog(j, Str(m, "stream"));
+    std::string text = Str(m, "stream");
+    if (!IsContainerBookkeeping(text)) AddLog(j, text);
   }
 }
 
@@ -311,8 +317,7 @@ void TtyBuildDisplay::LegacyLine(const std::string& line) {
   const std::string arrow = " ---> ";
   if (line == " ---> Using cache") {
     j.cached = true;
-  } else if (line.rfind(" ---> Running in ", 0) == 0 || line.rfind("Removing intermediate container ", 0) == 0) {
-    // container bookkeeping, not output
+  } else if (IsContainerBookkeeping(line)) {
   } else if (line.rfind(arrow, 0) == 0 && line.size() == arrow.size() + 12 &&
              line.find_first_not_of("0123456789abcdef", arrow.size()) == std::string::npos) {
     Finished(j, -1);
@@ -369,9 +374,10 @@ Status TtyBuildDisplay::Message(const Json& m) {
   } else if (auto s = m.find("skiff"); s != m.end() && s->is_object()) {
     skiff_seen_ = true;
     SkiffEvent(*s, m);
-  } else if (!skiff_seen_) {
-    std::string stream = Str(m, "stream");
-    if (!stream.empty()) LegacyText(stream);
+  } else if (std::string stream = Str(m, "stream"); stream.rfind("[Warning]", 0) == 0) {
+    warnings_ += stream;  // shown under the final view
+  } else if (!skiff_seen_ && !stream.empty()) {
+    LegacyText(stream);
   }
   if (last_draw_ms_ < 0 || clock_() - last_draw_ms_ >= kRedrawMs) Draw(false);
   return st;
@@ -411,6 +417,7 @@ void TtyBuildDisplay::Finish(bool ok) {
     Finished(j, -1);
   }
   Draw(true);
+  if (!warnings_.empty()) (void)WriteAll(fd_, warnings_);
   if (!ok && failed_job_ >= 0) {
     const Job& j = jobs_[static_cast<size_t>(failed_job_)];
     std::string out = "------\n > " + JobName(j) + ":\n";

@@ -123,6 +123,7 @@ class TtyBuildDisplay : public BuildDisplay {
   int max_total_ = 0;
   bool skiff_seen_ = false;
   std::string legacy_buf_;
+  std::string warnings_;             // the daemon's "[Warning] ..." lines
   int legacy_step_ = -1;
   int context_job_ = -1;
   bool exported_ = false;

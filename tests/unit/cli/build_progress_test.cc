@@ -266,6 +266,24 @@ TEST(BuildTty, ParallelStepCanceledOnFailure) {
   EXPECT_NE(f.find(" => ERROR [b 4/6] RUN false"), std::string::npos) << f;
 }
 
+TEST(BuildTty, WarningsAndContainerLinesStayOutOfTheSteps) {
+  Tty t;
+  t.Msg(Start(1, "0", "FROM busybox", 2));
+  t.Msg(Event(1, "done", 0));
+  t.Msg(Start(2, "0", "RUN true", 2));
+  t.Msg(Output(2, " ---\u003e Running in 0123456789ab\\n"));
+  t.Msg(Output(2, "real output\\n"));
+  t.Msg(Output(2, "Removing intermediate container 0123456789ab\\n"));
+  EXPECT_EQ(t.Frame(false), Join({"[+] Building 0.0s (1/2) ", Line("[1/2] FROM busybox", "0.0s"),
+                                  Line("[2/2] RUN true", "0.0s"), " => => # real output"},
+                                 "\n"));
+  t.Msg(Event(2, "done", 5));
+  t.Msg(R"({"stream":"[Warning] One or more build-args [X] were not consumed\n"})");
+  t.d.Finish(true);
+  std::string out = t.sink.Text();
+  EXPECT_EQ(out.substr(out.rfind("\x1b[?25h") + 6), "[Warning] One or more build-args [X] were not consumed\n");
+}
+
 TEST(BuildTty, LegacyDaemonTextDrivesTheView) {
   Tty t({"docker.io/library/rec:1"});
   ASSERT_TRUE(Feed(t.d, kLegacyStream).ok());
