@@ -212,15 +212,15 @@ Result<Digest> Builder::Build(const BuildRequest& req, BuildOutput& out, std::st
   int step = 0;
   int total = static_cast<int>(dfile.global_args.size());
   for (const auto& st : dfile.stages) total += 1 + static_cast<int>(st.instructions.size());
-  std::optional<df::Instruction> label_step;
-  if (!req.labels.empty()) {
-    std::string line = "LABEL";
-    for (const auto& [k, v] : req.labels) line += " \"" + k + "\"='" + v + "'";
-    auto ins = df::ParseInstruction(line, '\\', dfile.path, dfile.stages[target].instructions.empty()
-                                                                ? dfile.stages[target].from.line
-                                                                : dfile.stages[target].instructions.back().line);
+  // --label: one LABEL step per label at the end of the target, by key (as the legacy builder).
+  std::vector<df::Instruction> label_steps;
+  for (const auto& [k, v] : req.labels) {
+    std::string line = "LABEL \"" + k + "\"='" + v + "'";
+    int at = dfile.stages[target].instructions.empty() ? dfile.stages[target].from.line
+                                                       : dfile.stages[target].instructions.back().line;
+    auto ins = df::ParseInstruction(line, '\\', dfile.path, at);
     if (!ins.ok()) return ins.error();
-    label_step = *ins;
+    label_steps.push_back(*ins);
     ++total;
   }
   bc.total_steps = total;
@@ -229,7 +229,8 @@ Result<Digest> Builder::Build(const BuildRequest& req, BuildOutput& out, std::st
   std::vector<std::vector<int>> numbers(n_stages);
   for (int i = 0; i < n_stages; ++i) {
     for (size_t k = 0; k <= dfile.stages[i].instructions.size(); ++k) numbers[i].push_back(++step);
-    if (i == target && label_step) numbers[i].push_back(++step);
+    if (i == target)
+      for (size_t k = 0; k < label_steps.size(); ++k) numbers[i].push_back(++step);
   }
 
   // --- the stages, each on its own thread once started (they wait for the stages they use) ---
@@ -238,7 +239,7 @@ Result<Digest> Builder::Build(const BuildRequest& req, BuildOutput& out, std::st
     if (!need[i]) continue;
     threads.emplace_back([&, i] {
       StageRunner runner(bc, i, numbers[i]);
-      if (i == target && label_step) runner.extra_label_ = label_step;
+      if (i == target) runner.extra_labels_ = label_steps;
       auto r = runner.Run();
       if (!r.ok()) local.request_stop();
       bc.Finish(i, std::move(r));

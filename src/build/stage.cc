@@ -355,7 +355,8 @@ Result<Digest> StageRunner::Run() {
     if (bc_.stop.stop_requested() || !bc_.out.alive()) return Error(Errc::kCancelled, "build cancelled");
     SKIFF_TRY(Dispatch(st.instructions[i], steps_[i + 1], false));
   }
-  if (extra_label_) SKIFF_TRY(Dispatch(*extra_label_, steps_.back(), false));
+  for (size_t k = 0; k < extra_labels_.size(); ++k)
+    SKIFF_TRY(Dispatch(extra_labels_[k], steps_[st.instructions.size() + 1 + k], false));
   // A stage that only has FROM is its base image (legacy: "the image of the stage").
   return image_;
 }
@@ -484,6 +485,20 @@ Status StageRunner::DispatchMeta(const df::Instruction& ins, int step_no) {
         retries = r;
       }
     }
+    // Docker's commit merges a new healthcheck with the parent's: zero fields take the old values.
+    const Json old = config_.value("Healthcheck", Json(nullptr));
+    if (old.is_object()) {
+      auto keep = [&](const char* k, int64_t& v) {
+        if (v == 0 && old.contains(k) && old[k].is_number_integer()) v = old[k].get<int64_t>();
+      };
+      keep("Interval", interval);
+      keep("Timeout", timeout);
+      keep("StartPeriod", start);
+      keep("Retries", retries);
+      auto old_test = Strings(old.value("Test", Json(nullptr)));
+      if (!old_test.empty() && old_test[0] != "NONE")
+        bc_.out.Stream("Note: overriding previous HEALTHCHECK: " + GoList(old_test) + "\n");
+    }
     h["Test"] = ToArray(test);
     if (interval) h["Interval"] = interval;
     if (timeout) h["Timeout"] = timeout;
@@ -519,7 +534,9 @@ Status StageRunner::DispatchMeta(const df::Instruction& ins, int step_no) {
     return StepError(ins, "unsupported instruction " + ins.keyword);
   }
 #undef EXPAND
-  std::vector<std::string> shell = Shell();
+  // The #(nop) text uses the shell of the changed config (SHELL's own step shows the new shell).
+  std::vector<std::string> shell = Strings(next.value("Shell", Json(nullptr)));
+  if (shell.empty()) shell = {"/bin/sh", "-c"};
   std::vector<std::string> cc_cmd = shell;
   cc_cmd.push_back("#(nop) ");
   cc_cmd.push_back(comment);

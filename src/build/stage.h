@@ -107,8 +107,8 @@ class StageRunner {
   std::vector<std::shared_ptr<void>> mounts_;  // read-only mounts of --from sources (ScopedMount + TempDir)
 
  public:
-  // The LABEL instruction Docker's legacy builder appends to the target stage for --label.
-  std::optional<dockerfile::Instruction> extra_label_;
+  // The LABEL instructions Docker's legacy builder appends to the target stage for --label.
+  std::vector<dockerfile::Instruction> extra_labels_;
 };
 
 // A writable view of an image for one step: an overlay snapshot ("build-<random>") of the image, or for

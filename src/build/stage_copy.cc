@@ -168,7 +168,8 @@ Status StageRunner::DispatchCopy(const df::Instruction& ins, int step_no) {
 
   auto digest = copy::HashSources(req, &bc_.builder.hashes());
   if (!digest.ok()) return StepError(ins, digest.error().message());
-  std::string comment = req.instruction + " " + digest->history + " ";
+  // Legacy's text: "COPY --chown=1:2file:<hash> in <dest> " (no space after the chown, as Docker).
+  std::string comment = req.instruction + " " + (req.chown.empty() ? "" : "--chown=" + req.chown) + digest->history + " ";
   std::string text = req.instruction + " " + digest->history;
   if (!from.empty()) text += " --from=" + from;
   if (!req.chown.empty()) text += " --chown=" + req.chown;
@@ -201,8 +202,9 @@ Status StageRunner::DispatchWorkdir(const df::Instruction& ins, int step_no) {
   auto p = Expand(w.path, &used);
   if (!p.ok()) return StepError(ins, p.error().message());
   if (p->empty()) return StepError(ins, "WORKDIR requires exactly one argument");
+  // normalizeWorkdir: an absolute path is kept as written, a relative one joined (and cleaned).
   std::string cur = config_.value("WorkingDir", "");
-  std::string path = p->starts_with("/") ? CleanPath(*p) : CleanPath(JoinPath(cur.empty() ? "/" : cur, *p));
+  std::string path = p->starts_with("/") ? *p : CleanPath(JoinPath(cur.empty() ? "/" : cur, *p));
   if (!path.starts_with("/")) path = "/" + path;
   std::string comment = "WORKDIR " + path;
   Json next = config_;
@@ -225,7 +227,8 @@ Status StageRunner::DispatchWorkdir(const df::Instruction& ins, int step_no) {
   auto snap = SKIFF_TRY_CTX(StepSnapshot::Create(bc_.builder.images(), image_, bc_.builder.root() + "/tmp"), Where(ins));
   {
     UniqueFd root = SKIFF_TRY(OpenFile(snap->rootfs(), O_PATH | O_DIRECTORY | O_CLOEXEC));
-    auto d = storage::OpenDirBeneath(root.get(), path.substr(1), true);
+    std::string clean = CleanPath(path);
+    auto d = storage::OpenDirBeneath(root.get(), clean == "/" ? "" : clean.substr(1), true);
     if (!d.ok()) return StepError(ins, "mkdir " + path + ": " + d.error().message());
   }
   SKIFF_TRY(snap->Unmount());

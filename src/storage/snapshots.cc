@@ -141,11 +141,15 @@ std::string Snapshotter::SnapshotMerged(const std::string& id) const {
 }
 
 Result<std::vector<std::string>> Snapshotter::Lowers(const std::vector<Digest>& layers) const {
+  // A layer that appears twice (the same diff made by two steps, e.g. `COPY f /x` repeated) is one
+  // directory: overlayfs refuses a lower given twice (ELOOP). Only its top-most place is kept, which
+  // gives the same tree: everything the lower copy has (files, whiteouts), the upper one has above it.
   std::vector<std::string> lowers;
+  std::set<std::string> seen;
   for (auto it = layers.rbegin(); it != layers.rend(); ++it) {
     std::string d = LayerDir(*it);
     if (!IsDirectory(d)) return Error(Errc::kNotFound, "layer " + it->str() + " is not in the store");
-    lowers.push_back(d);
+    if (seen.insert(d).second) lowers.push_back(d);
   }
   if (lowers.empty()) lowers.push_back(JoinPath(root_, "empty"));
   return lowers;

@@ -1,0 +1,1 @@
+set(TEST_LIBS skiff_build skiff_build_copy skiff_build_context skiff_build_dockerfile skiff_image skiff_storage skiff_base)
