@@ -3,7 +3,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
-#include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -325,20 +325,7 @@ Result<BuildContext> PrepareBuildContext(const std::string& path, const std::str
   return Invalid(fmt::format("path \"{}\" not found", path));
 }
 
-std::string RandomDockerfileName() {
-  unsigned char bytes[10];
-  size_t got = 0;
-  while (got < sizeof(bytes)) {
-    ssize_t n = ::getrandom(bytes + got, sizeof(bytes) - got, 0);
-    if (n > 0) got += static_cast<size_t>(n);
-    else if (errno != EINTR) break;
-  }
-  // getrandom cannot fail on Linux >= 3.17 short of EINTR; a failure still yields a distinct-enough name.
-  for (size_t i = got; i < sizeof(bytes); ++i) bytes[i] = static_cast<unsigned char>(std::rand());
-  std::string out = ".dockerfile.";
-  for (unsigned char b : bytes) out += fmt::format("{:02x}", b);
-  return out;
-}
+std::string RandomDockerfileName() { return ".dockerfile." + RandomHex(20); }
 
 std::string TarDockerfileParam(const BuildContext& c, const std::string& random_name) {
   if (c.NeedsRandomDockerfile()) return random_name;
@@ -441,6 +428,47 @@ Result<std::string> AddLocalContextParams(const BuildContext& c, Query* q) {
   }
   q->Set("dockerfile", c.DockerfileOutside() ? c.dockerfile : c.dockerfile_rel);
   return std::string();
+}
+
+Result<std::unique_ptr<BodyPump>> BodyPump::Start(Producer produce, Progress progress) {
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return Error::Sys("socketpair");
+  std::unique_ptr<BodyPump> p(new BodyPump(UniqueFd(sv[0]), UniqueFd(sv[1])));
+  // The byte the writing end never reads (see the class comment).
+  if (::send(p->reader_.get(), "x", 1, MSG_NOSIGNAL) != 1) return Error::Sys("socketpair");
+  BodyPump* self = p.get();
+  p->thread_ = std::thread([self, produce = std::move(produce), progress = std::move(progress)] {
+    int64_t sent = 0;
+    Status st = produce([&](const char* data, size_t n) -> Status {
+      while (n > 0) {
+        ssize_t w = ::send(self->writer_.get(), data, n, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) {
+          self->send_failed_ = true;
+          return Error::Sys("sending build context");
+        }
+        data += w;
+        n -= static_cast<size_t>(w);
+        sent += w;
+        if (progress) progress(sent, false);
+      }
+      return Ok();
+    });
+    if (st.ok()) {
+      if (progress) progress(sent, true);
+      ::shutdown(self->writer_.get(), SHUT_WR);
+    } else {
+      self->writer_.reset();  // with the unread byte queued: the reader sees ECONNRESET
+    }
+    self->status_ = std::move(st);
+  });
+  return p;
+}
+
+Status BodyPump::Finish() {
+  reader_.reset();
+  if (thread_.joinable()) thread_.join();
+  return status_;
 }
 
 }  // namespace skiff::cli

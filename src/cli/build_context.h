@@ -3,20 +3,25 @@
 // working directory, `-f -`), the context tar (.dockerignore applied, the Dockerfile and .dockerignore always
 // in; a Dockerfile from stdin or from outside the context added as `.dockerfile.<random hex>` and listed in
 // the tar's .dockerignore so the daemon drops it from the context), the query docker's client builds,
-// Skiff's local-context parameters (the daemon reads the directory itself) and the --secret header.
-// Values and stateless functions; PrepareBuildContext reads stdin, WriteContextTar reads the directory or the
-// rest of stdin while it runs.
+// Skiff's local-context parameters (the daemon reads the directory itself), the --secret header, and BodyPump,
+// which feeds a request body from a thread. Values and stateless functions except BodyPump (it owns a
+// socketpair and its thread); PrepareBuildContext reads stdin, WriteContextTar reads the directory or the rest
+// of stdin while it runs.
 #pragma once
 
 #include <sys/types.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
+#include <thread>
 #include <string_view>
 #include <vector>
 
 #include "base/error.h"
+#include "base/fd.h"
 #include "cli/api_client.h"
 #include "cli/opts.h"
 
@@ -108,5 +113,30 @@ Result<std::string> AddLocalContextParams(const BuildContext& c, Query* q);
 // `finish` (a whole archive) or without (an entry to put before others).
 Result<std::string> TarFileBytes(const std::string& name, std::string_view content, mode_t mode, int64_t mtime,
                                  bool finish);
+
+// A request body produced on a thread of its own (the context tar while the HTTP client sends it): the client
+// reads fd(), one end of a socketpair. A producer that fails midway must not look like a shorter body that
+// ended well: the pump then closes its end with a byte it never read still queued, so the reader's next read
+// fails with ECONNRESET instead of seeing the end. Finish() (or the destructor) closes the reading end, which
+// also stops a producer whose reader went away, and waits for the thread.
+class BodyPump {
+ public:
+  using Sink = std::function<Status(const char* data, size_t n)>;
+  using Producer = std::function<Status(const Sink& out)>;
+  using Progress = std::function<void(int64_t bytes, bool last)>;  // after each write; last once done well
+  static Result<std::unique_ptr<BodyPump>> Start(Producer produce, Progress progress);
+  ~BodyPump() { (void)Finish(); }
+  int fd() const { return reader_.get(); }
+  Status Finish();
+  // The producer stopped because the reading end went away (the daemon answered early), not by itself.
+  bool send_failed() const { return send_failed_; }
+
+ private:
+  BodyPump(UniqueFd reader, UniqueFd writer) : reader_(std::move(reader)), writer_(std::move(writer)) {}
+  UniqueFd reader_, writer_;
+  std::thread thread_;
+  Status status_;
+  std::atomic<bool> send_failed_{false};
+};
 
 }  // namespace skiff::cli

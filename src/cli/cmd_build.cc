@@ -1,14 +1,11 @@
 // build (image build, builder build) and builder prune.
 #include <fcntl.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <memory>
-#include <thread>
 
 #include <fmt/format.h>
 
@@ -51,65 +48,6 @@ bool IsContextDirRefusal(const Error& e) {
   return e.code() == Errc::kInvalidArgument &&
          e.message().rfind("Error response from daemon: skiff.contextdir:", 0) == 0;
 }
-
-// Feeds the context tar to the request body from a thread of its own, through a socketpair, counting bytes
-// for the upload progress. A tar that fails midway must not reach the daemon as a shorter valid one: the
-// pump then closes its end with an unread byte queued, which makes the HTTP client's next read fail with
-// ECONNRESET instead of seeing the end of the body.
-class ContextPump {
- public:
-  static Result<std::unique_ptr<ContextPump>> Start(const BuildContext& c, int in_fd, std::string random_name,
-                                                    BuildDisplay& display) {
-    int sv[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) return Error::Sys("socketpair");
-    std::unique_ptr<ContextPump> p(new ContextPump(UniqueFd(sv[0]), UniqueFd(sv[1])));
-    // The byte the pump never reads (see above).
-    if (::send(p->reader_.get(), "x", 1, MSG_NOSIGNAL) != 1) return Error::Sys("socketpair");
-    p->thread_ = std::thread([p = p.get(), &c, in_fd, random_name = std::move(random_name), &display] {
-      int64_t sent = 0;
-      Status st = WriteContextTar(c, in_fd, random_name, [&](const char* data, size_t n) -> Status {
-        while (n > 0) {
-          ssize_t w = ::send(p->writer_.get(), data, n, MSG_NOSIGNAL);
-          if (w < 0 && errno == EINTR) continue;
-          if (w < 0) {
-            p->send_failed_ = true;
-            return Error::Sys("sending build context");
-          }
-          data += w;
-          n -= static_cast<size_t>(w);
-          sent += w;
-          display.ContextProgress(sent, false);
-        }
-        return Ok();
-      });
-      if (st.ok()) {
-        display.ContextProgress(sent, true);
-        ::shutdown(p->writer_.get(), SHUT_WR);
-      } else {
-        p->writer_.reset();
-      }
-      p->status_ = std::move(st);
-    });
-    return p;
-  }
-  ~ContextPump() { (void)Finish(); }
-  int fd() const { return reader_.get(); }
-  // The feed stopped because the other end went away (the daemon answered early), not because of the tar.
-  bool send_failed() const { return send_failed_; }
-  // Ends the feed (a daemon that answered early stops reading) and returns how the tar went.
-  Status Finish() {
-    reader_.reset();
-    if (thread_.joinable()) thread_.join();
-    return status_;
-  }
-
- private:
-  ContextPump(UniqueFd reader, UniqueFd writer) : reader_(std::move(reader)), writer_(std::move(writer)) {}
-  UniqueFd reader_, writer_;
-  std::thread thread_;
-  Status status_;
-  std::atomic<bool> send_failed_{false};
-};
 
 // An anonymous in-memory file (the -q buffers).
 Result<UniqueFd> MemFile() {
@@ -249,7 +187,10 @@ Result<int> Build(Cli& cli, Invocation& inv) {
       if (!r.ok()) return fail(r.error());
       resp = std::move(*r);
     } else {
-      auto pump = ContextPump::Start(*ctx, cli.in_fd(), random_name, *display);
+      BuildDisplay* shown = display.get();
+      auto pump = BodyPump::Start(
+          [&](const BodyPump::Sink& out) { return WriteContextTar(*ctx, cli.in_fd(), random_name, out); },
+          [shown](int64_t bytes, bool last) { shown->ContextProgress(bytes, last); });
       if (!pump.ok()) return fail(pump.error());
       auto r = cli.api().Open("POST", "/build", q, {}, (*pump)->fd(), headers);
       Status tar = (*pump)->Finish();

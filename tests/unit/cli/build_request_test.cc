@@ -327,5 +327,57 @@ TEST(BuildContextLocal, Params) {
   EXPECT_EQ(q3.Encode(), "dockerfile=&" + devino + "&skiff.dockerfilestdin=1");
 }
 
+// Reads fd to its end: the bytes, and the errno that ended it (0 for a clean end).
+std::string ReadBody(int fd, int* err) {
+  std::string out;
+  char buf[4096];
+  while (true) {
+    ssize_t n = ::read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      *err = n < 0 ? errno : 0;
+      return out;
+    }
+    out.append(buf, static_cast<size_t>(n));
+  }
+}
+
+TEST(BodyPump, EndsCleanlyOrResets) {
+  std::vector<std::pair<int64_t, bool>> progress;
+  auto ok = BodyPump::Start([](const BodyPump::Sink& out) { return out("hello ", 6).ok() ? out("world", 5) : Ok(); },
+                            [&](int64_t n, bool last) { progress.emplace_back(n, last); });
+  ASSERT_TRUE(ok.ok());
+  int err = -1;
+  EXPECT_EQ(ReadBody((*ok)->fd(), &err), "hello world");
+  EXPECT_EQ(err, 0);
+  EXPECT_TRUE((*ok)->Finish().ok());
+  EXPECT_EQ(progress, (std::vector<std::pair<int64_t, bool>>{{6, false}, {11, false}, {11, true}}));
+
+  // A producer failing midway: what it sent arrives, then the read fails instead of ending.
+  auto bad = BodyPump::Start(
+      [](const BodyPump::Sink& out) -> Status {
+        SKIFF_TRY(out("partial", 7));
+        return Error(Errc::kPermissionDenied, "no permission to read from 'x'");
+      },
+      nullptr);
+  ASSERT_TRUE(bad.ok());
+  EXPECT_EQ(ReadBody((*bad)->fd(), &err), "partial");
+  EXPECT_EQ(err, ECONNRESET);
+  Status st = (*bad)->Finish();
+  EXPECT_EQ(st.error().message(), "no permission to read from 'x'");
+  EXPECT_FALSE((*bad)->send_failed());
+
+  // A reader that goes away stops a producer that would write forever.
+  auto endless = BodyPump::Start(
+      [](const BodyPump::Sink& out) -> Status {
+        std::string chunk(64 * 1024, 'x');
+        while (true) SKIFF_TRY(out(chunk.data(), chunk.size()));
+      },
+      nullptr);
+  ASSERT_TRUE(endless.ok());
+  EXPECT_FALSE((*endless)->Finish().ok());
+  EXPECT_TRUE((*endless)->send_failed());
+}
+
 }  // namespace
 }  // namespace skiff::cli
