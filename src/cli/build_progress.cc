@@ -430,7 +430,11 @@ void TtyBuildDisplay::Finish(bool ok) {
 
 // "[stage-1 2/9] RUN make": the stage only when the build has several, the step padded to the total's width.
 std::string TtyBuildDisplay::JobName(const Job& j) const {
-  if (j.step < 0) return j.name;
+  // One line each: an instruction with a heredoc shows its first line; tabs become spaces.
+  std::string name = j.name.substr(0, j.name.find('\n'));
+  if (name.size() < j.name.size()) name += " ...";
+  std::replace(name.begin(), name.end(), '\t', ' ');
+  if (j.step < 0) return name;
   std::string label;
   if (stages_.size() > 1 && !j.stage.empty()) label = (AllDigits(j.stage) ? "stage-" + j.stage : j.stage) + " ";
   if (j.total > 0) {
@@ -439,7 +443,7 @@ std::string TtyBuildDisplay::JobName(const Job& j) const {
   } else {
     label += std::to_string(j.step);
   }
-  return "[" + label + "] " + j.name;
+  return "[" + label + "] " + name;
 }
 
 std::vector<std::string> TtyBuildDisplay::FrameLines(bool final, int64_t now) {

@@ -214,8 +214,9 @@ TEST(BuildTty, SingleStageHasNoStageNameAndWideTotalsPad) {
   t.Msg(Event(1, "done", 0));
   t.Msg(Start(2, "0", "RUN true", 12));
   t.Msg(Event(2, "cached", 0));
+  t.Msg(Start(3, "0", "RUN <<EOF\\n\\techo hi\\nEOF", 12));
   EXPECT_EQ(t.Frame(false), Join({"[+] Building 0.0s (2/12) ", Line("[ 1/12] FROM busybox", "0.0s"),
-                                  Line("CACHED [ 2/12] RUN true", "0.0s")},
+                                  Line("CACHED [ 2/12] RUN true", "0.0s"), Line("[ 3/12] RUN <<EOF ...", "0.0s")},
                                  "\n"));
 }
 
