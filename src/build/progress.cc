@@ -17,8 +17,24 @@ void BuildOutput::Stream(const std::string& text, Json skiff) {
 
 void BuildOutput::Message(Json msg) { Write(msg); }
 
+void BuildOutput::SetFailure(Json skiff, int code) {
+  std::lock_guard l(mu_);
+  if (failed_) return;
+  failed_ = true;
+  failure_ = std::move(skiff);
+  code_ = code;
+}
+
 void BuildOutput::Error(const std::string& message) {
-  Write(Json{{"errorDetail", {{"message", message}}}, {"error", message}});
+  Json detail = {{"message", message}};
+  Json m;
+  {
+    std::lock_guard l(mu_);
+    if (code_ != 0) detail["code"] = code_;
+    m = Json{{"errorDetail", detail}, {"error", message}};
+    if (!failure_.is_null()) m["skiff"] = failure_;
+  }
+  Write(m);
 }
 
 bool BuildOutput::alive() {

@@ -25,7 +25,11 @@ class BuildOutput {
   void Stream(const std::string& text, Json skiff = nullptr);
   // Always written (also when quiet).
   void Message(Json msg);
+  // The error message, with errorDetail.code (a failing RUN's exit code: docker's CLI exits with it)
+  // and the Skiff field of the failed step when SetFailure recorded them.
   void Error(const std::string& message);
+  // Records the failed step (the first call wins).
+  void SetFailure(Json skiff, int code);
   bool quiet() const { return quiet_; }
   // False once the client went away (a write failed): the build should stop.
   bool alive();
@@ -36,6 +40,9 @@ class BuildOutput {
   bool quiet_;
   std::mutex mu_;
   bool dead_ = false;
+  bool failed_ = false;
+  Json failure_;
+  int code_ = 0;
 };
 
 }  // namespace skiff::build

@@ -353,7 +353,15 @@ Result<Digest> StageRunner::Run() {
   SKIFF_TRY(Triggers());
   for (size_t i = 0; i < st.instructions.size(); ++i) {
     if (bc_.stop.stop_requested() || !bc_.out.alive()) return Error(Errc::kCancelled, "build cancelled");
-    SKIFF_TRY(Dispatch(st.instructions[i], steps_[i + 1], false));
+    int64_t t0 = MonoNs();
+    if (Status s = Dispatch(st.instructions[i], steps_[i + 1], false); !s.ok()) {
+      if (s.error().code() != Errc::kCancelled) {
+        Json f = Skiff(steps_[i + 1], "error");
+        f["ms"] = (MonoNs() - t0) / 1000000.0;
+        bc_.out.SetFailure(f, 0);
+      }
+      return s.error();
+    }
   }
   for (size_t k = 0; k < extra_labels_.size(); ++k)
     SKIFF_TRY(Dispatch(extra_labels_[k], steps_[st.instructions.size() + 1 + k], false));
@@ -374,6 +382,7 @@ Status StageRunner::DispatchMeta(const df::Instruction& ins, int step_no) {
   int64_t t0 = MonoNs();
   std::set<std::string> used;
   std::string comment;  // the history text after "#(nop) "
+  std::string note;     // printed after the Step line
   Json next = config_;
   auto fail = [&](const Error& e) { return StepError(ins, e.message()); };
 #define EXPAND(var, word)                      \
@@ -485,6 +494,8 @@ Status StageRunner::DispatchMeta(const df::Instruction& ins, int step_no) {
         retries = r;
       }
     }
+    comment = "HEALTHCHECK &{" + GoQuote(test) + " \"" + units::FormatGoDuration(interval) + "\" \"" +
+              units::FormatGoDuration(timeout) + "\" \"" + units::FormatGoDuration(start) + "\" " + GoRune(retries) + "}";
     // Docker's commit merges a new healthcheck with the parent's: zero fields take the old values.
     const Json old = config_.value("Healthcheck", Json(nullptr));
     if (old.is_object()) {
@@ -497,7 +508,7 @@ Status StageRunner::DispatchMeta(const df::Instruction& ins, int step_no) {
       keep("Retries", retries);
       auto old_test = Strings(old.value("Test", Json(nullptr)));
       if (!old_test.empty() && old_test[0] != "NONE")
-        bc_.out.Stream("Note: overriding previous HEALTHCHECK: " + GoList(old_test) + "\n");
+        note = "Note: overriding previous HEALTHCHECK: " + GoList(old_test) + "\n";
     }
     h["Test"] = ToArray(test);
     if (interval) h["Interval"] = interval;
@@ -505,8 +516,6 @@ Status StageRunner::DispatchMeta(const df::Instruction& ins, int step_no) {
     if (start) h["StartPeriod"] = start;
     if (retries) h["Retries"] = retries;
     next["Healthcheck"] = h;
-    comment = "HEALTHCHECK &{" + GoQuote(test) + " \"" + units::FormatGoDuration(interval) + "\" \"" +
-              units::FormatGoDuration(timeout) + "\" \"" + units::FormatGoDuration(start) + "\" " + GoRune(retries) + "}";
   } else if (auto* sh = std::get_if<df::Shell>(&ins.body)) {
     if (sh->args.empty()) return StepError(ins, "SHELL requires at least one argument");
     next["Shell"] = ToArray(sh->args);
@@ -547,6 +556,7 @@ Status StageRunner::DispatchMeta(const df::Instruction& ins, int step_no) {
   bool hit = SKIFF_TRY(Probe(key, ins.keyword, &miss));
   if (!hit) config_ = next;
   StepStart(step_no, ins, hit ? "" : miss);
+  if (!note.empty()) bc_.out.Stream(note);
   if (hit) {
     StepDone(step_no, t0, true);
     return Ok();

@@ -170,7 +170,11 @@ Status StageRunner::DispatchCopy(const df::Instruction& ins, int step_no) {
   if (!digest.ok()) return StepError(ins, digest.error().message());
   // Legacy's text: "COPY --chown=1:2file:<hash> in <dest> " (no space after the chown, as Docker).
   std::string comment = req.instruction + " " + (req.chown.empty() ? "" : "--chown=" + req.chown) + digest->history + " ";
-  std::string text = req.instruction + " " + digest->history;
+  // The key's text names the sources as written; their content is the key's own part (so a miss can
+  // tell "content changed" from "instruction changed").
+  std::string text = req.instruction + " " + Join(req.sources, " ");
+  for (const auto& f : req.inline_files) text += " <<" + f.name;
+  text += " " + dest;
   if (!from.empty()) text += " --from=" + from;
   if (!req.chown.empty()) text += " --chown=" + req.chown;
   if (req.chmod) text += " --chmod=" + std::to_string(*req.chmod);

@@ -231,6 +231,11 @@ Status StageRunner::DispatchRun(const df::Instruction& ins, int step_no) {
       if (!id.empty()) w.Remove(id);
     }
   } remover{bc_.builder.worker(), cid};
+  if (outcome->exit_code != 0) {
+    Json f = Skiff(step_no, "error");
+    f["ms"] = (MonoNs() - t0) / 1000000.0;
+    bc_.out.SetFailure(f, outcome->exit_code);
+  }
   if (outcome->exit_code != 0)
     return StepError(ins, "The command '" + Join(cmd, " ") + "' returned a non-zero code: " + std::to_string(outcome->exit_code));
   for (const auto& t : targets) RemoveMountPoint(outcome->upper_dir, t, [&](const std::string& p) { return InLayers(p); });

@@ -98,7 +98,7 @@ Status Daemon::Build(const build::BuildRequest& req, const std::vector<std::stri
     auto r = image::ParseReference(t);
     if (!r.ok()) return Error(Errc::kInvalidArgument, "invalid reference format: " + r.error().message());
     if (r->digest) return Error(Errc::kInvalidArgument, "refusing to create a tag with a digest reference");
-    refs.push_back(*r);
+    refs.push_back(r->WithDefaultTag());
   }
   auto id = builder_->Build(req, out, stop);
   if (!id.ok()) {
