@@ -253,6 +253,7 @@ Status StageRunner::CommitStep(const StepKey& key, const std::string& created_by
   o.container_id = container_id;
   o.upper_dir = upper_dir;
   o.no_layer = no_layer;
+  o.take_upper = !no_layer;  // every step's snapshot is discarded after its commit
   o.parent = image_;
   Json cfg = config_;
   cfg["Image"] = image_.empty() ? "" : image_.str();
@@ -261,7 +262,9 @@ Status StageRunner::CommitStep(const StepKey& key, const std::string& created_by
   o.created_by = created_by;
   o.author = maintainer_;
   size_t layers_before = image_.empty() ? 0 : bc_.builder.images().ImageLayers(image_).value_or({}).size();
+  int64_t t_commit = MonoNs();
   Digest id = SKIFF_TRY(bc_.builder.images().Commit(o));
+  log::Debug("build: step {} commit {} ms", step_no, (MonoNs() - t_commit) / 1000000);
   int64_t size = 0;
   if (auto layers = bc_.builder.images().ImageLayers(id); layers.ok() && layers->size() > layers_before)
     size = static_cast<int64_t>(layers->back().size);

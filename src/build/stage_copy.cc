@@ -186,9 +186,11 @@ Status StageRunner::DispatchCopy(const df::Instruction& ins, int step_no) {
     StepDone(step_no, t0, true);
     return Ok();
   }
+  int64_t t_hash = MonoNs();
   auto snap = SKIFF_TRY_CTX(StepSnapshot::Create(bc_.builder.images(), image_, bc_.builder.root() + "/tmp"), Where(ins));
   if (Status st = copy::CopyInto(req, snap->rootfs()); !st.ok()) return StepError(ins, st.error().message());
   SKIFF_TRY(snap->Unmount());
+  log::Debug("build: {}: hash {} ms, copy {} ms", req.instruction, (t_hash - t0) / 1000000, (MonoNs() - t_hash) / 1000000);
   std::vector<std::string> cc_cmd = Shell();
   cc_cmd.push_back("#(nop) " + comment);
   Json cc = config_;

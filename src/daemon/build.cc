@@ -62,6 +62,9 @@ class DaemonWorker : public build::Worker {
     auto res = SKIFF_TRY(waiter->Get(stop));
     if (stop.stop_requested()) return Error(Errc::kCancelled, "build cancelled");
     out.exit_code = res.status_code;
+    // The commit reads (and takes) the upper dir: the overlay goes first.
+    if (Status st = d_.images().UnmountContainerSnapshot(out.container_id); !st.ok())
+      log::Warn("build: unmounting step container {}: {}", out.container_id.substr(0, 12), st.error().message());
     out.upper_dir = d_.images().snapshots().SnapshotUpper(out.container_id);
     return out;
   }

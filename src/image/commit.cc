@@ -1,7 +1,11 @@
 // ImageStore::Commit: `docker commit`. One pass over the container's upper dir: a thread writes it as a
 // layer tar (overlay whiteouts -> .wh. entries) into a queue, from which IngestLayer stores the blob and
 // extracts the layer dir in parallel. Files first (blob, layer dir, config), rows last, as every transfer.
+#include <dirent.h>
+#include <sys/xattr.h>
 #include <time.h>
+
+#include <cstring>
 
 #include <thread>
 
@@ -70,6 +74,82 @@ std::string CmdText(const Json& cc) {
   return out;
 }
 
+// Removes overlayfs' own xattrs (origin, impure, redirect...) from a tree about to be a layer; opaque
+// markers are content and stay. Never follows symlinks.
+Status StripOverlayXattrs(const std::string& dir) {
+  std::vector<std::string> todo = {dir};
+  while (!todo.empty()) {
+    std::string d = std::move(todo.back());
+    todo.pop_back();
+    auto strip = [](const std::string& path) {
+      char names[8192];
+      ssize_t n = ::llistxattr(path.c_str(), names, sizeof names);
+      for (char* p = names; n > 0 && p < names + n; p += strlen(p) + 1) {
+        std::string_view name(p);
+        if (name.starts_with("trusted.overlay.") && name != "trusted.overlay.opaque") (void)::lremovexattr(path.c_str(), p);
+      }
+    };
+    strip(d);
+    DIR* dp = ::opendir(d.c_str());
+    if (!dp) return Error::Sys("opendir " + d);
+    while (struct dirent* e = ::readdir(dp)) {
+      std::string name = e->d_name;
+      if (name == "." || name == "..") continue;
+      std::string p = d + "/" + name;
+      if (e->d_type == DT_DIR) {
+        todo.push_back(p);
+      } else if (e->d_type != DT_LNK) {
+        strip(p);
+      }
+    }
+    ::closedir(dp);
+  }
+  return Ok();
+}
+
+// The builder's fast path: the tar of the upper dir goes to the content store (written and hashed on
+// two threads), and the upper dir itself becomes the layer directory.
+Result<IngestedLayer> IngestUpperInPlace(const std::string& upper, ContentStore& cs, storage::Snapshotter& snaps) {
+  IngestedLayer out;
+  auto blob = SKIFF_TRY(cs.NewWriter());
+  storage::ChunkQueue queue(16 << 20);
+  std::thread producer([&] {
+    QueueWriter w(queue);
+    auto r = storage::WriteTree(upper, storage::TreeMode::kOverlayDiff, w);
+    Status st = r.ok() ? w.Flush() : Status(std::move(r).error());
+    if (st.ok())
+      queue.Close();
+    else
+      queue.Fail(st.error());
+  });
+  Status st;
+  std::string buf(1 << 20, '\0');
+  while (true) {
+    auto n = queue.Read(buf.data(), buf.size());
+    if (!n.ok()) {
+      st = std::move(n).error();
+      break;
+    }
+    if (*n == 0) break;
+    if (Status w = blob->Write(buf.data(), *n); !w.ok()) {
+      st = std::move(w);
+      break;
+    }
+  }
+  queue.Abandon();
+  producer.join();
+  SKIFF_TRY(std::move(st));
+  out.blob = SKIFF_TRY(blob->Commit());
+  out.diff_id = out.blob;
+  out.blob_size = out.tar_size = blob->size();
+  out.size = SKIFF_TRY(storage::TreeSize(upper));
+  TempDir staging = SKIFF_TRY(snaps.NewStagingDir());
+  if (::rename(upper.c_str(), staging.path().c_str()) != 0) return Error::Sys("rename " + upper + " to " + staging.path());
+  SKIFF_TRY(StripOverlayXattrs(staging.path()));
+  out.staging.emplace(std::move(staging));
+  return out;
+}
+
 }  // namespace
 
 Result<Digest> ImageStore::Commit(const CommitOptions& o) {
@@ -95,7 +175,9 @@ Result<Digest> ImageStore::Commit(const CommitOptions& o) {
                                         " layer rows for " + std::to_string(parent->diff_ids.size()) + " diff IDs");
   }
   std::optional<IngestedLayer> ingested;
-  if (!o.no_layer) ingested.emplace(SKIFF_TRY_CTX(IngestUpper(o.upper_dir, *cs_, *snaps_), what));
+  if (!o.no_layer)
+    ingested.emplace(SKIFF_TRY_CTX(o.take_upper ? IngestUpperInPlace(o.upper_dir, *cs_, *snaps_)
+                                                : IngestUpper(o.upper_dir, *cs_, *snaps_), what));
   IngestedLayer empty_layer;
   IngestedLayer& layer = ingested ? *ingested : empty_layer;
   // Nothing changed: no layer (the blob written meanwhile is garbage-collected unless another uses it).

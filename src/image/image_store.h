@@ -122,6 +122,10 @@ struct CommitOptions {
   // is read; the history entry is an empty_layer one).
   std::optional<Json> config_json;
   bool no_layer = false;
+  // The upper dir may become the layer itself (moved into the layer store, overlay bookkeeping xattrs
+  // other than opaque stripped) instead of being extracted again from the tar: the caller discards the
+  // snapshot it came from right after. Only the tar blob is written.
+  bool take_upper = false;
 };
 
 class ImageStore {
