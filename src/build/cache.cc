@@ -36,6 +36,7 @@ Result<std::unique_ptr<BuildCache>> BuildCache::Open(const std::string& path) {
       " created INTEGER NOT NULL, last_used INTEGER NOT NULL, size INTEGER NOT NULL,"
       " use_count INTEGER NOT NULL DEFAULT 0);"
       "CREATE INDEX IF NOT EXISTS steps_parent ON steps(parent);"));
+  (void)db->Exec("ALTER TABLE steps ADD COLUMN raw TEXT NOT NULL DEFAULT ''");  // fails once it exists
   return std::unique_ptr<BuildCache>(new BuildCache(std::move(db)));
 }
 
@@ -57,7 +58,7 @@ std::optional<std::string> BuildCache::Lookup(const StepKey& key) {
 
 std::string BuildCache::MissReason(const StepKey& key, const std::string& keyword) {
   std::lock_guard l(mu_);
-  auto st = db_->Prepare("SELECT text, args, sources FROM steps WHERE parent = ?");
+  auto st = db_->Prepare("SELECT text, args, sources, raw FROM steps WHERE parent = ?");
   if (!st.ok()) return "";
   st->Bind(1, key.parent);
   bool any = false, same_keyword = false;
@@ -66,9 +67,10 @@ std::string BuildCache::MissReason(const StepKey& key, const std::string& keywor
     auto row = st->Step();
     if (!row.ok() || !*row) break;
     any = true;
-    std::string text = st->Text(0), args = st->Text(1), sources = st->Text(2);
-    if (text.rfind(keyword + " ", 0) == 0 || text == keyword) same_keyword = true;
-    if (text != key.text) continue;
+    std::string text = st->Text(0), args = st->Text(1), sources = st->Text(2), raw = st->Text(3);
+    if (text.rfind(keyword + " ", 0) == 0 || text == keyword || raw.rfind(keyword + " ", 0) == 0) same_keyword = true;
+    // The same instruction: as written (an ARG's value changes the text after substitution) or after it.
+    if (text != key.text && (raw.empty() || raw != key.raw)) continue;
     if (args != key.args && args_reason.empty()) {
       std::set<std::string> a = Lines(args), b = Lines(key.args), names;
       for (auto& kv : a)
@@ -93,10 +95,10 @@ Status BuildCache::Record(const StepKey& key, const std::string& image, const st
   std::lock_guard l(mu_);
   auto st = SKIFF_TRY(db_->Prepare(
       "INSERT OR REPLACE INTO steps (key, parent, text, args, sources, image, description, created, last_used, size,"
-      " use_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)"));
+      " use_count, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)"));
   int64_t now = NowSec();
   st.Bind(1, key.Key()).Bind(2, key.parent).Bind(3, key.text).Bind(4, key.args).Bind(5, key.sources);
-  st.Bind(6, image).Bind(7, description).Bind(8, now).Bind(9, now).Bind(10, size);
+  st.Bind(6, image).Bind(7, description).Bind(8, now).Bind(9, now).Bind(10, size).Bind(11, key.raw);
   return st.Run();
 }
 

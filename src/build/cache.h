@@ -23,6 +23,7 @@ struct StepKey {
   std::string text;     // the instruction after substitution ("COPY app.py /app/")
   std::string args;     // the build args the step uses, "K=V" joined with '\n' (sorted)
   std::string sources;  // content digest of COPY/ADD sources ("" otherwise)
+  std::string raw;      // the instruction as written: not part of the key, only for miss reasons
   std::string Key() const;  // the cache key
 };
 

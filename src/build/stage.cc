@@ -553,7 +553,7 @@ Status StageRunner::DispatchMeta(const df::Instruction& ins, int step_no) {
   cc_cmd.push_back("#(nop) ");
   cc_cmd.push_back(comment);
   std::string created_by = Join(cc_cmd, " ");
-  StepKey key{image_.empty() ? "" : image_.str(), comment, ArgsKey(used), ""};
+  StepKey key{image_.empty() ? "" : image_.str(), comment, ArgsKey(used), "", ins.original};
   // The config change is part of the key through the text; the previous config through the parent.
   std::string miss;
   bool hit = SKIFF_TRY(Probe(key, ins.keyword, &miss));

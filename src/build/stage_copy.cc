@@ -178,7 +178,7 @@ Status StageRunner::DispatchCopy(const df::Instruction& ins, int step_no) {
   if (!from.empty()) text += " --from=" + from;
   if (!req.chown.empty()) text += " --chown=" + req.chown;
   if (req.chmod) text += " --chmod=" + std::to_string(*req.chmod);
-  StepKey key{image_.empty() ? "" : image_.str(), text, ArgsKey(used), digest->key.str()};
+  StepKey key{image_.empty() ? "" : image_.str(), text, ArgsKey(used), digest->key.str(), ins.original};
   std::string miss;
   bool hit = SKIFF_TRY(Probe(key, req.instruction, &miss));
   StepStart(step_no, ins, hit ? "" : miss);
@@ -215,7 +215,7 @@ Status StageRunner::DispatchWorkdir(const df::Instruction& ins, int step_no) {
   std::string comment = "WORKDIR " + path;
   Json next = config_;
   next["WorkingDir"] = path;
-  StepKey key{image_.empty() ? "" : image_.str(), comment, ArgsKey(used), ""};
+  StepKey key{image_.empty() ? "" : image_.str(), comment, ArgsKey(used), "", ins.original};
   std::string miss;
   bool hit = SKIFF_TRY(Probe(key, "WORKDIR", &miss));
   StepStart(step_no, ins, hit ? "" : miss);

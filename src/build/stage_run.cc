@@ -184,7 +184,7 @@ Status StageRunner::DispatchRun(const df::Instruction& ins, int step_no) {
     std::string more = ArgsKey(used);
     if (!more.empty()) args_key += "\n" + more;
   }
-  StepKey key{image_.str(), "RUN " + created_by + key_extra, args_key, sources_digest};
+  StepKey key{image_.str(), "RUN " + created_by + key_extra, args_key, sources_digest, ins.original};
   std::string miss;
   bool hit = SKIFF_TRY(Probe(key, "RUN", &miss));
   StepStart(step_no, ins, hit ? "" : miss);

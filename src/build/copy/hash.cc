@@ -99,6 +99,10 @@ Result<SourceDigest> HashSources(const CopyRequest& req, FileHashCache* cache) {
         Field(ser, s.is_dir() ? std::string_view("") : std::string_view(s.name));
         for (size_t k = 0; k < trees[i].size(); ++k) {
           const TreeEntry& e = trees[i][k];
+          // A directory source copies its contents: its own mode and owner never reach the image (the
+          // destination is made 0755 or left as it is), so they are not part of the key either (an
+          // extracted tar context and the same directory read in place differ only there).
+          if (s.is_dir() && e.rel.empty()) continue;
           Field(ser, e.rel);
           ser += TypeChar(e.st.st_mode);
           Field(ser, e.st.st_mode & 07777);
