@@ -81,6 +81,22 @@ run skiff images
 run skiff cp sky-client:/etc/hostname "$tmp/hostname.copy"
 run cat "$tmp/hostname.copy"
 
+echo; echo "== Building images (the tutorials' Dockerfiles, on busybox) =="
+corpus=$here/tests/e2e/build_corpus
+cp -r "$corpus/seed-alpine-figlet" "$tmp/figlet" && cd "$tmp/figlet"
+run skiff build -t alpine-figlet-from-dockerfile .
+run skiff run --rm alpine-figlet-from-dockerfile figlet hello skiff
+say "skiff build -t alpine-figlet-from-dockerfile .   # again: every step from the cache"
+skiff build --progress=plain -t alpine-figlet-from-dockerfile . | grep -E "Step|cache|Successfully"
+cp -r "$corpus/seed-multistaged" "$tmp/multistaged" && cd "$tmp/multistaged"
+run skiff build -t multistaged .
+run skiff build --target builder -t singlestaged .
+run skiff images
+run skiff history multistaged
+run skiff system df
+run skiff builder prune -f
+cd "$tmp"
+
 echo; echo "== Containers outlive the daemon =="
 pid=$(cat "$tmp/daemon/skiffd.pid")
 say "kill -9 skiffd ($pid)"

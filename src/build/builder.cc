@@ -234,6 +234,10 @@ Result<Digest> Builder::Build(const BuildRequest& req, BuildOutput& out, std::st
   }
 
   // --- the stages, each on its own thread once started (they wait for the stages they use) ---
+  std::vector<int> order;
+  for (int i = 0; i < n_stages; ++i)
+    if (need[i]) order.push_back(i);
+  out.Order(order, !req.live_progress);
   std::vector<std::thread> threads;
   for (int i = 0; i < n_stages; ++i) {
     if (!need[i]) continue;
@@ -242,6 +246,7 @@ Result<Digest> Builder::Build(const BuildRequest& req, BuildOutput& out, std::st
       if (i == target) runner.extra_labels_ = label_steps;
       auto r = runner.Run();
       if (!r.ok()) local.request_stop();
+      out.StageDone(i);
       bc.Finish(i, std::move(r));
     });
   }

@@ -41,6 +41,9 @@ struct BuildRequest {
   std::string platform;
   std::map<std::string, std::string> secrets;  // id -> content (RUN --mount=type=secret)
   std::vector<std::string> extra_hosts;
+  // The client draws a live view (skiff build --progress=tty): parallel stages' messages are sent as
+  // they come instead of one stage after the other.
+  bool live_progress = false;
 };
 
 struct BuildCacheUsage {

@@ -7,6 +7,9 @@
 #pragma once
 
 #include <functional>
+#include <map>
+#include <set>
+#include <vector>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -21,8 +24,14 @@ class BuildOutput {
   // sink writes one serialised message (with its trailing newline); errors stop further writes.
   BuildOutput(std::function<Status(std::string_view)> sink, bool quiet) : sink_(std::move(sink)), quiet_(quiet) {}
 
-  // Plain text of the legacy stream (suppressed when quiet). step > 0 attaches the Skiff field.
+  // Plain text of the legacy stream (suppressed when quiet), with the Skiff field when not null.
   void Stream(const std::string& text, Json skiff = nullptr);
+  // The same for a stage's step. With Order(stages, true) a stage's messages are held back until the
+  // stages before it in `stages` have finished, so the text reads as the legacy builder's (one stage
+  // after the other) although the stages run at once; unordered (the live tty view) they pass at once.
+  void StageStream(int stage, const std::string& text, Json skiff = nullptr);
+  void Order(std::vector<int> stages, bool ordered);
+  void StageDone(int stage);
   // Always written (also when quiet).
   void Message(Json msg);
   // The error message, with errorDetail.code (a failing RUN's exit code: docker's CLI exits with it)
@@ -40,6 +49,11 @@ class BuildOutput {
   bool quiet_;
   std::mutex mu_;
   bool dead_ = false;
+  bool ordered_ = false;
+  std::vector<int> order_;  // the stages in output order
+  size_t head_ = 0;         // order_[head_] writes through; later ones are buffered
+  std::map<int, std::vector<Json>> held_;
+  std::set<int> done_;
   bool failed_ = false;
   Json failure_;
   int code_ = 0;

@@ -157,14 +157,14 @@ void StageRunner::StepStart(int step_no, const df::Instruction& ins, const std::
   Json s = Skiff(step_no, "start");
   s["text"] = ins.original;
   if (!miss.empty()) s["miss"] = miss;
-  bc_.out.Stream("Step " + std::to_string(step_no) + "/" + std::to_string(bc_.total_steps) + " : " + ins.original + "\n", s);
+  bc_.out.StageStream(index_, "Step " + std::to_string(step_no) + "/" + std::to_string(bc_.total_steps) + " : " + ins.original + "\n", s);
 }
 
 void StageRunner::StepDone(int step_no, int64_t started_ns, bool cached) {
   Json s = Skiff(step_no, cached ? "cached" : "done");
   s["ms"] = (MonoNs() - started_ns) / 1000000.0;
-  if (cached) bc_.out.Stream(" ---> Using cache\n");
-  bc_.out.Stream(" ---> " + ShortId(image_) + "\n", s);
+  if (cached) bc_.out.StageStream(index_, " ---> Using cache\n");
+  bc_.out.StageStream(index_, " ---> " + ShortId(image_) + "\n", s);
 }
 
 std::vector<std::string> StageRunner::Shell() const {
@@ -325,7 +325,7 @@ Status StageRunner::From(const df::Instruction& ins) {
   }
   triggers_ = Strings(config_["OnBuild"]);
   config_["OnBuild"] = nullptr;
-  bc_.out.Stream(" ---> " + ShortId(image_) + "\n", [&] {
+  bc_.out.StageStream(index_, " ---> " + ShortId(image_) + "\n", [&] {
     Json s = Skiff(steps_.front(), "done");
     s["ms"] = (MonoNs() - t0) / 1000000.0;
     return s;
@@ -335,7 +335,7 @@ Status StageRunner::From(const df::Instruction& ins) {
 
 Status StageRunner::Triggers() {
   if (triggers_.empty()) return Ok();
-  bc_.out.Stream("# Executing " + std::to_string(triggers_.size()) + " build trigger" + (triggers_.size() > 1 ? "s" : "") + "\n");
+  bc_.out.StageStream(index_, "# Executing " + std::to_string(triggers_.size()) + " build trigger" + (triggers_.size() > 1 ? "s" : "") + "\n");
   auto trig = std::move(triggers_);
   triggers_.clear();
   const df::Instruction& from = bc_.df.stages[index_].from;
@@ -559,7 +559,7 @@ Status StageRunner::DispatchMeta(const df::Instruction& ins, int step_no) {
   bool hit = SKIFF_TRY(Probe(key, ins.keyword, &miss));
   if (!hit) config_ = next;
   StepStart(step_no, ins, hit ? "" : miss);
-  if (!note.empty()) bc_.out.Stream(note);
+  if (!note.empty()) bc_.out.StageStream(index_, note);
   if (hit) {
     StepDone(step_no, t0, true);
     return Ok();

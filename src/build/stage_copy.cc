@@ -42,8 +42,9 @@ Result<std::unique_ptr<StepSnapshot>> StepSnapshot::Create(image::ImageStore& im
                                                            const std::string& tmp_root) {
   std::unique_ptr<StepSnapshot> s(new StepSnapshot(images));
   if (image.empty()) {
-    SKIFF_TRY(MkdirAll(tmp_root, 0700));
-    TempDir d = SKIFF_TRY(TempDir::Create(tmp_root, "scratch-"));
+    // On the layer store's filesystem (its staging area, cleared at startup): the commit moves it there.
+    (void)tmp_root;
+    TempDir d = SKIFF_TRY(images.snapshots().NewStagingDir());
     s->plain_dir_ = d.Release();
     (void)::chmod(s->plain_dir_.c_str(), 0755);
     s->rootfs_ = s->upper_ = s->plain_dir_;

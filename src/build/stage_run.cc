@@ -215,9 +215,9 @@ Status StageRunner::DispatchRun(const df::Instruction& ins, int step_no) {
       step,
       [&](const std::string& id) {
         short_id = id.substr(0, 12);
-        bc_.out.Stream(" ---> Running in " + short_id + "\n", Skiff(step_no, "output"));
+        bc_.out.StageStream(index_, " ---> Running in " + short_id + "\n", Skiff(step_no, "output"));
       },
-      [&](std::string_view text) { bc_.out.Stream(std::string(text), Skiff(step_no, "output")); }, bc_.stop);
+      [&](std::string_view text) { bc_.out.StageStream(index_, std::string(text), Skiff(step_no, "output")); }, bc_.stop);
   if (!outcome.ok()) {
     if (!outcome.error().message().empty() && short_id.empty())
       return StepError(ins, outcome.error().message());
@@ -245,7 +245,7 @@ Status StageRunner::DispatchRun(const df::Instruction& ins, int step_no) {
   cc["Entrypoint"] = nullptr;
   cc["Image"] = image_.str();
   return CommitStep(key, created_by, cc, cid, outcome->upper_dir, false, step_no, t0, [&] {
-    bc_.out.Stream("Removing intermediate container " + short_id + "\n", Skiff(step_no, "output"));
+    bc_.out.StageStream(index_, "Removing intermediate container " + short_id + "\n", Skiff(step_no, "output"));
     bc_.builder.worker().Remove(cid);
     remover.id.clear();
   });

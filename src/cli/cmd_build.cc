@@ -172,6 +172,7 @@ Result<int> Build(Cli& cli, Invocation& inv) {
       DaemonIsSkiff(cli)) {
     // Same host: the daemon reads the directory itself.
     Query q = BuildQuery(o, "");
+    if (tty) q.Set("skiff.live", "1");  // parallel stages' steps as they happen, not one stage after another
     auto body = AddLocalContextParams(*ctx, &q);
     if (!body.ok()) return fail(body.error());
     auto r = cli.api().Open("POST", "/build", q, *body, -1, headers);
@@ -181,6 +182,7 @@ Result<int> Build(Cli& cli, Invocation& inv) {
   if (!resp) {
     std::string random_name = ctx->NeedsRandomDockerfile() ? RandomDockerfileName() : "";
     Query q = BuildQuery(o, TarDockerfileParam(*ctx, random_name));
+    if (tty) q.Set("skiff.live", "1");
     if (ctx->kind == BuildContext::Kind::kRemote) {
       q.Set("remote", ctx->remote);
       auto r = cli.api().Open("POST", "/build", q, {}, -1, headers);

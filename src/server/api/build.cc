@@ -22,6 +22,7 @@ Status Build(daemon::Daemon& d, Request& req, Response& res) {
   bool quiet = q.GetBool("q");
   br.network_mode = q.GetOr("networkmode", "");
   br.platform = q.GetOr("platform", "");
+  br.live_progress = q.GetBool("skiff.live");
   if (!q.GetOr("remote", "").empty())
     return Error(Errc::kUnsupported, "remote build contexts (" + q.GetOr("remote", "") + ") are not supported by Skiff");
   Json args = SKIFF_TRY(q.GetJson("buildargs"));
