@@ -321,6 +321,11 @@ Result<BuilderPruneReport> Builder::Prune(bool all, uint64_t keep_storage, int64
   std::vector<std::string> keys;
   for (auto& r : drop) keys.push_back(r.key);
   SKIFF_TRY(cache_->Drop(keys));
+  // prune -a leaves nothing the next build could reuse, the file digests included.
+  if (all && keep_storage == 0 && until_sec <= 0) {
+    hashes_->Clear();
+    (void)hashes_->Save();
+  }
   // The intermediate images that were cache only (untagged, unused) go with their records, children
   // first; an image something else still needs (a child, a container, a name) stays.
   std::sort(drop.begin(), drop.end(), [](const CacheRecord& a, const CacheRecord& b) { return a.created > b.created; });

@@ -93,6 +93,8 @@ class FileHashCache {
   // The same for a file opened as `rel` beneath dirfd (no symlink followed); `key` is its cache key.
   Result<Digest> HashAt(int dirfd, const std::string& rel, const std::string& key, const struct stat& st);
   size_t size();
+  // Forgets every entry (`builder prune -a`); Save() then writes an empty cache.
+  void Clear();
 
 
  private:

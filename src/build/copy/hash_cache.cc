@@ -61,6 +61,12 @@ Status FileHashCache::Load() {
   return Ok();
 }
 
+void FileHashCache::Clear() {
+  std::lock_guard<std::mutex> l(mu_);
+  items_.clear();
+  dirty_ = true;
+}
+
 Status FileHashCache::Save() {
   std::string out;
   {
