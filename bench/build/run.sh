@@ -10,7 +10,9 @@
 #             and every build cache are removed before each run
 #   touched   the same build again after `touch` of one file (mtime only, content unchanged)
 #   changed   the same build again after 16 bytes of one file were overwritten (size unchanged)
-# Each number is the median of N runs (env N, default 5), in seconds; the tools take turns in each round.
+# Each number is the median of N runs (env N, default 5), in seconds; the tools take turns in each round,
+# each big build starts after a `sync` (the previous tool's writes are not the next one's to wait for).
+# Every run is listed below the table.
 # Prints a table with the ratios legacy/skiff and buildkit/skiff (above 1: Skiff is faster), then the
 # issue's targets: at least 5x BuildKit on cached and touched, at least 2x BuildKit on cold and changed.
 # Exit 0 when the targets hold, 1 otherwise, 77 when not root or docker.io is missing.
@@ -154,7 +156,7 @@ for t in $tools; do res[cold.$t]=$(median_s < "$tmp/cold.$t"); done
 for t in $tools; do : > "$tmp/touched.$t"; build "$t" "$tmp/big" "bench-big-$t"; done
 for i in $(seq 1 "$n"); do
   touch "$tmp/big/d$(printf %02d $((i % 100)))/f07"
-  for t in $tools; do timed_build "$t" "$tmp/big" "bench-big-$t" >> "$tmp/touched.$t"; done
+  for t in $tools; do sync; timed_build "$t" "$tmp/big" "bench-big-$t" >> "$tmp/touched.$t"; done
 done
 for t in $tools; do res[touched.$t]=$(median_s < "$tmp/touched.$t"); done
 
@@ -163,7 +165,7 @@ for t in $tools; do : > "$tmp/changed.$t"; done
 for i in $(seq 1 "$n"); do
   f="$tmp/big/d$(printf %02d $(((i * 7) % 100)))/f$(printf %02d $((i % 100)))"
   head -c 16 /dev/urandom | dd of="$f" bs=16 count=1 conv=notrunc status=none
-  for t in $tools; do timed_build "$t" "$tmp/big" "bench-big-$t" >> "$tmp/changed.$t"; drop_dangling "$t"; done
+  for t in $tools; do sync; timed_build "$t" "$tmp/big" "bench-big-$t" >> "$tmp/changed.$t"; drop_dangling "$t"; done
 done
 for t in $tools; do res[changed.$t]=$(median_s < "$tmp/changed.$t"); done
 
@@ -179,6 +181,10 @@ for m in cached cold touched changed; do
     changed) label="rebuild after changing one file" ;;
   esac
   row "$label" "$(v $m skiff)" "$(v $m legacy)" "$(v $m buildkit)" "$(ratio "$(v $m legacy)" "$(v $m skiff)")" "$(ratio "$(v $m buildkit)" "$(v $m skiff)")"
+done
+echo
+for m in cached cold touched changed; do   # every run, for a look at the spread
+  for t in $tools; do printf '  %-8s %-9s %s\n' "$m" "$t" "$(awk '$1 != "fail" {printf "%.3f ", $1/1e6} $1 == "fail" {printf "fail "}' "$tmp/$m.$t")"; done
 done
 echo
 has skiff && has buildkit || { echo "bench/build: targets not judged (TOOLS=$tools)"; exit 0; }
