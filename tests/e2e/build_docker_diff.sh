@@ -252,11 +252,54 @@ record() {
   } > "$o.sum" 2>"$o.err"
 }
 
-# run_side SIDE W: the cases of one side whose index is W modulo JOBS, in order (a case's base image first).
+# Workers. Two builds that run at once and share a step (same parent, same instruction) both make an
+# image for it, and a later build may take either as its cache (dockerd does, by chance): the rebuild
+# check would then see a new image ID. So cases whose stages begin with the same first instruction after
+# the same FROM go to the same worker (a step shared deeper down needs a shared first step), and the
+# workers are balanced by case count. plan.py CORPUS CASES... prints "WORKER CASE" lines.
+cat > "$dir/plan.py" <<'PY'
+import os, re, shlex, sys
+corpus, cases, jobs = sys.argv[1], sys.argv[3:], int(sys.argv[2])
+parent = {c: c for c in cases}
+def find(c):
+    while parent[c] != c:
+        parent[c] = parent[parent[c]]
+        c = parent[c]
+    return c
+owner = {}
+for c in cases:
+    d = os.path.join(corpus, c)
+    args = shlex.split(open(os.path.join(d, "args")).read()) if os.path.exists(os.path.join(d, "args")) else []
+    name = args[args.index("-f") + 1] if "-f" in args else "Dockerfile"
+    files = [os.path.join(d, name)] + ([os.path.join(d, "base", "Dockerfile")] if os.path.isdir(os.path.join(d, "base")) else [])
+    for f in files:
+        lines = [re.sub(r"\s+", " ", l.strip()).lower() for l in open(f, encoding="utf-8")]
+        lines = [l for l in lines if l and not l.startswith("#")]
+        for i, l in enumerate(lines):
+            if l.startswith("from ") and i + 1 < len(lines) and not lines[i + 1].startswith("from "):
+                key = (l.split(" as ")[0], lines[i + 1])
+                if key in owner:
+                    parent[find(c)] = find(owner[key])
+                else:
+                    owner[key] = c
+groups = {}
+for c in cases:
+    groups.setdefault(find(c), []).append(c)
+load, where = [0] * jobs, {}
+for g in sorted(groups.values(), key=len, reverse=True):
+    w = load.index(min(load))
+    load[w] += len(g)
+    for c in g:
+        where[c] = w
+for c in cases:
+    print(where[c], c)
+PY
+python3 "$dir/plan.py" "$corpus" "$JOBS" "${cases[@]}" > "$dir/plan" || { echo "FAIL build_docker_diff: plan" >&2; exit 1; }
+
+# run_side SIDE W: the cases of one side that plan.py gave worker W, in order (a case's base image first).
 run_side() {
-  local side=$1 w=$2 c i=-1
-  for c in "${cases[@]}"; do
-    i=$((i + 1)); [ $((i % JOBS)) = "$w" ] || continue
+  local side=$1 w=$2 c
+  for c in $(awk -v w="$w" '$1 == w {print $2}' "$dir/plan"); do
     if [ -f "$corpus/$c/skiff-only" ]; then
       [ "$side" = s ] || continue
       local o=$dir/out/s/$c; mkdir -p "$dir/out/s"
@@ -317,7 +360,9 @@ compare() {  # compare NAME SIDE LABEL
   if grep -q '^build failed' "$b"; then out=$(cat "$b" "$dir/out/$2/$1.log" | tail -8); rc=-; fail "$1$3" "skiffd builds it"; return; fi
   d=$(diff -U 0 --label "dockerd $1" --label "skiffd $1$3" "$a" "$b" | grep -v '^@@')
   out=""; rc=-; fail "$1$3" "the same image on both daemons"
-  printf '%s\n' "$d" | sed 's/^/      | /'
+  printf '%s\n' "$d" | head -80 | sed 's/^/      | /'
+  local nd; nd=$(wc -l <<<"$d")
+  if [ "$nd" -gt 80 ]; then echo "      | ... ($((nd - 80)) more lines)"; fi
 }
 for c in "${cases[@]}"; do
   if [ -f "$corpus/$c/skiff-only" ]; then
