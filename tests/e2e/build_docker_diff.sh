@@ -32,6 +32,8 @@
 # archives); `base/`: a context built first and tagged corpus-<case>-base (ONBUILD parents); `via-docker`;
 # `skiff-only`. The client's environment has FROM_ENV=from-client-env for `--build-arg FROM_ENV`.
 #
+# Both daemons build JOBS cases at once (see plan.py below). About 70 s on an idle 2-core machine, up to
+# 3 min when it is busy; most of it is dockerd's legacy builder starting a container per RUN.
 # Exit: 0 all equal, 1 any difference, 77 skipped (not root, docker.io or python3 missing).
 # Env: SKIFF_BIN  dir with skiff, skiffd and skiff-runtime (default /work/main/build/bin)
 #      ONLY=re    run only the cases whose name matches the regex
