@@ -421,7 +421,10 @@ Status StageRunner::DispatchMeta(const df::Instruction& ins, int step_no) {
   } else if (auto* x = std::get_if<df::Expose>(&ins.body)) {
     std::vector<std::string> words;
     if (!next["ExposedPorts"].is_object()) next["ExposedPorts"] = Json::object();
-    for (const auto& w : x->ports) {
+    // dockerd 20.10 sorts the words as written, then substitutes (the history text's order).
+    std::vector<std::string> raw = x->ports;
+    std::sort(raw.begin(), raw.end());
+    for (const auto& w : raw) {
       EXPAND(p, w);
       for (auto& one : Split(p, ' ')) {
         if (one.empty()) continue;
