@@ -163,6 +163,15 @@ Result<Digest> Builder::Build(const BuildRequest& req, BuildOutput& out, std::st
       if (dfile.stages[i].from_body().stage_name == ToLower(req.target)) target = i;
     if (target < 0) return Error(Errc::kInvalidArgument, "failed to reach build target " + req.target + " in Dockerfile");
   }
+  // BuildKit's automatic platform args: in the global scope always, in a stage once declared (`ARG
+  // TARGETARCH`). This builder makes linux/amd64 images on linux/amd64.
+  static const std::pair<const char*, const char*> kPlatformArgs[] = {
+      {"TARGETPLATFORM", "linux/amd64"}, {"TARGETOS", "linux"}, {"TARGETARCH", "amd64"}, {"TARGETVARIANT", ""},
+      {"BUILDPLATFORM", "linux/amd64"},  {"BUILDOS", "linux"},  {"BUILDARCH", "amd64"},  {"BUILDVARIANT", ""}};
+  for (const auto& [k, v] : kPlatformArgs) {
+    auto it = req.build_args.find(k);
+    bc.meta_args[k] = it != req.build_args.end() && it->second ? *it->second : std::string(v);
+  }
   // Global ARGs.
   for (const auto& ins : dfile.global_args) {
     for (const auto& a : std::get<df::Arg>(ins.body).args) {
