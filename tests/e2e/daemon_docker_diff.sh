@@ -666,7 +666,7 @@ sc_opts() {
   xi op-priv
   x docker run "${N[@]}" --rm busybox sh -c 'ls /dev | sort | tr "\n" " "; echo; mount | grep -E " /(proc|sys|dev|dev/pts|dev/shm|dev/mqueue|sys/fs/cgroup)? " | cut -d" " -f1-6 | sed -E "s/^(overlay on \/ type overlay) .*/\1 (layer dirs differ by nature)/" | sort'
   x docker run "${N[@]}" --rm --read-only busybox touch /x
-  x docker run "${N[@]}" --name op-ro --read-only --tmpfs /tmp --tmpfs /run:rw,size=1m,mode=700 busybox sh -c 'touch /tmp/x && echo tmp-ok; mount | grep -E " /(tmp|run) " | cut -d" " -f1-6; ls -ld /run | cut -c1-10; touch /etc/hosts 2>&1; touch /dev/shm/x && echo shm-ok'
+  x docker run "${N[@]}" --name op-ro --read-only --tmpfs /tmp --tmpfs /run:rw,size=1m,mode=700 busybox sh -c 'touch /tmp/x && echo tmp-ok; mount | grep -E " /(tmp|run) " | cut -d" " -f1-6 | sort; ls -ld /run | cut -c1-10; touch /etc/hosts 2>&1; touch /dev/shm/x && echo shm-ok'
   xi op-ro
   x docker run "${N[@]}" --name op-ul --ulimit nofile=1024:2048 --ulimit nproc=100 busybox sh -c 'ulimit -n; ulimit -Hn; ulimit -u'
   xi op-ul
