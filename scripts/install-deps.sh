@@ -7,7 +7,7 @@ PKGS=(
   libcurl4-openssl-dev libboost-dev libcli11-dev libsqlite3-dev libyaml-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   busybox-static iproute2 tmux
-  runc crun docker.io podman golang-go skopeo
+  runc crun docker.io podman golang-go skopeo docker-registry apache2-utils libisal-dev
 )
 missing=()
 for p in "${PKGS[@]}"; do
