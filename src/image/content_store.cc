@@ -1,7 +1,9 @@
 #include "image/content_store.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/file.h"
@@ -9,7 +11,30 @@
 namespace skiff::image {
 
 BlobWriter::~BlobWriter() {
-  if (!committed_) ::unlink(tmp_.c_str());
+  if (!committed_ && !keep_) ::unlink(tmp_.c_str());
+}
+
+Status BlobWriter::Replay(const std::function<Status(const char*, size_t)>& also) {
+  if (::lseek(fd_.get(), 0, SEEK_SET) < 0) return Error::Sys("seek " + tmp_);
+  std::string buf(1 << 20, '\0');
+  for (;;) {
+    ssize_t n = ::read(fd_.get(), buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return Error::Sys("read " + tmp_);
+    }
+    if (n == 0) break;
+    hash_.Update(buf.data(), static_cast<size_t>(n));
+    size_ += static_cast<uint64_t>(n);
+    if (also) SKIFF_TRY(also(buf.data(), static_cast<size_t>(n)));
+  }
+  synced_ = size_;
+  return Ok();
+}
+
+void BlobWriter::Discard() {
+  ::unlink(tmp_.c_str());
+  keep_ = false;
 }
 
 Status BlobWriter::Write(const char* data, size_t n) {
@@ -32,6 +57,7 @@ Result<Digest> BlobWriter::Commit(const std::optional<Digest>& expected) {
   if (::fsync(fd_.get()) != 0) return Error::Sys("fsync " + tmp_);
   std::string dst = JoinPath(blobs_dir_, d.hex());
   if (::rename(tmp_.c_str(), dst.c_str()) != 0) return Error::Sys("rename blob into " + dst);
+  keep_ = false;
   committed_ = true;
   return d;
 }
@@ -44,7 +70,14 @@ Result<std::unique_ptr<ContentStore>> ContentStore::Open(const std::string& root
 
 Status ContentStore::RemoveIngestLeftovers() {
   std::string dir = JoinPath(root_, "ingest");
-  for (const auto& n : ListDir(dir)) SKIFF_TRY(RemoveAll(JoinPath(dir, n)));
+  time_t now = ::time(nullptr);
+  for (const auto& n : ListDir(dir)) {
+    std::string p = JoinPath(dir, n);
+    struct stat st;
+    if (n.starts_with("partial-") && ::stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode) && now - st.st_mtime < 24 * 3600)
+      continue;
+    SKIFF_TRY(RemoveAll(p));
+  }
   return Ok();
 }
 
@@ -76,6 +109,20 @@ Result<std::unique_ptr<BlobWriter>> ContentStore::NewWriter() {
   if (fd < 0) return Error::Sys("create " + tmp);
   ::fchmod(fd, 0644);
   return std::unique_ptr<BlobWriter>(new BlobWriter(JoinPath(root_, "blobs/sha256"), tmp, UniqueFd(fd)));
+}
+
+Result<std::unique_ptr<BlobWriter>> ContentStore::OpenResumable(const Digest& d) {
+  std::string path = JoinPath(JoinPath(root_, "ingest"), "partial-" + d.hex());
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return Error::Sys("open " + path);
+  UniqueFd f(fd);
+  while (::flock(f.get(), LOCK_EX) != 0)
+    if (errno != EINTR) return Error::Sys("lock " + path);
+  // The previous holder may have committed it (renamed away): then this inode is not the one at `path`.
+  struct stat a, b;
+  if (::fstat(f.get(), &a) != 0) return Error::Sys("stat " + path);
+  if (::stat(path.c_str(), &b) != 0 || a.st_ino != b.st_ino) return OpenResumable(d);
+  return std::unique_ptr<BlobWriter>(new BlobWriter(JoinPath(root_, "blobs/sha256"), path, std::move(f), true));
 }
 
 Result<Digest> ContentStore::Put(std::string_view data, const std::optional<Digest>& expected) {

@@ -27,6 +27,10 @@ CREATE INDEX IF NOT EXISTS image_layers_diff ON image_layers(diff_id);
 CREATE TABLE IF NOT EXISTS tags(ref TEXT PRIMARY KEY,
   image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE, added INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS tags_image ON tags(image_id);
+CREATE TABLE IF NOT EXISTS distribution(
+  diff_id TEXT NOT NULL REFERENCES layers(diff_id) ON DELETE CASCADE, blob TEXT NOT NULL,
+  media_type TEXT NOT NULL, size INTEGER NOT NULL, registry TEXT NOT NULL, repo TEXT NOT NULL,
+  PRIMARY KEY(diff_id, blob, registry, repo));
 CREATE TABLE IF NOT EXISTS refs(container_id TEXT PRIMARY KEY,
   image_id TEXT NOT NULL REFERENCES images(id), snapshot INTEGER NOT NULL DEFAULT 0);
 )";
@@ -197,6 +201,28 @@ Result<std::vector<ImageStore::LayerRow>> ImageStore::ImageLayers(const Digest& 
     r.tar_size = static_cast<uint64_t>(st.Int(4));
     r.size = static_cast<uint64_t>(st.Int(5));
     out.push_back(r);
+  }
+  return out;
+}
+
+Status ImageStore::RecordDistribution(const Digest& diff_id, const DistributionSource& src) {
+  std::lock_guard lk(mu_);
+  auto st = SKIFF_TRY(db_->Prepare(
+      "INSERT OR REPLACE INTO distribution(diff_id, blob, media_type, size, registry, repo) VALUES(?,?,?,?,?,?)"));
+  st.Bind(1, diff_id.str()).Bind(2, src.blob.str()).Bind(3, src.media_type).Bind(4, static_cast<int64_t>(src.size));
+  return st.Bind(5, src.registry).Bind(6, src.repo).Run();
+}
+
+Result<std::vector<DistributionSource>> ImageStore::DistributionSources(const Digest& diff_id) {
+  std::lock_guard lk(mu_);
+  auto st = SKIFF_TRY(db_->Prepare(
+      "SELECT blob, media_type, size, registry, repo FROM distribution WHERE diff_id=? ORDER BY rowid DESC"));
+  st.Bind(1, diff_id.str());
+  std::vector<DistributionSource> out;
+  while (SKIFF_TRY(st.Step())) {
+    auto blob = Digest::Parse(st.Text(0));
+    if (!blob.ok()) continue;
+    out.push_back({*blob, st.Text(1), static_cast<uint64_t>(st.Int(2)), st.Text(3), st.Text(4)});
   }
   return out;
 }

@@ -128,6 +128,16 @@ struct CommitOptions {
   bool take_upper = false;
 };
 
+// Where a layer's blob is known to be in a registry (Docker's v2 metadata): recorded by pulls and pushes,
+// read by pushes to skip uploads (HEAD) or mount the blob from another repository of the same registry.
+struct DistributionSource {
+  Digest blob;             // the blob's digest in that registry (compressed)
+  std::string media_type;  // its media type there
+  uint64_t size = 0;
+  std::string registry;    // the reference domain ("127.0.0.1:5000", "docker.io")
+  std::string repo;        // repository path ("library/busybox")
+};
+
 class ImageStore {
  public:
   static Result<std::unique_ptr<ImageStore>> Open(const std::string& root);
@@ -213,6 +223,9 @@ class ImageStore {
   Status SetParent(const Digest& child, const Digest& parent);
   Result<std::optional<LayerRow>> FindLayer(const Digest& diff_id);
   Result<std::vector<LayerRow>> ImageLayers(const Digest& id);
+  // Distribution metadata of a layer (rows go with the layer).
+  Status RecordDistribution(const Digest& diff_id, const DistributionSource& src);
+  Result<std::vector<DistributionSource>> DistributionSources(const Digest& diff_id);
   // Guards against GC while a transfer has files in place but no rows yet.
   std::shared_mutex& gc_lock() { return gc_mu_; }
 
