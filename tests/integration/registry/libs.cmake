@@ -1,0 +1,1 @@
+set(TEST_LIBS skiff_registry skiff_storage skiff_base)
