@@ -313,7 +313,17 @@ Result<Manifest> ClientImpl::GetManifest(const std::string& repo, const std::str
   req.url = V2(repo + "/manifests/" + ref);
   req.headers.push_back("Accept: " + Join(accept.empty() ? DefaultManifestTypes() : accept, ", "));
   req.follow_redirects = true;
-  http::Response r = SKIFF_TRY(Send(req, {Scope(repo)}));
+  auto sent = Send(req, {Scope(repo)});
+  if (!sent.ok()) {
+    // Docker 20.10 resolves a tag with HEAD first, so an authorization failure that stops the request
+    // before it is sent names that request.
+    const Error& e = sent.error();
+    std::string get = "Get \"" + req.url + "\": ";
+    if (!ref.starts_with("sha256:") && e.code() == Errc::kPermissionDenied && e.message().starts_with(get))
+      return Error(e.code(), "Head \"" + req.url + "\": " + e.message().substr(get.size()));
+    return e;
+  }
+  http::Response r = std::move(sent).value();
   if (!Is2xx(r.status)) return RepoError(r, repo, ref);
   Manifest m;
   m.media_type = MediaTypeOnly(r.Header("content-type"));

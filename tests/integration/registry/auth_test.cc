@@ -1,6 +1,9 @@
 // The registry client against docker-registry with htpasswd (Basic) and token (Bearer) authentication.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include "base/base64.h"
 #include "helpers.h"
 #include "storage/stream.h"
@@ -62,7 +65,11 @@ TEST(RegistryAuth, Basic) {
   ASSERT_FALSE(anonpull.ok());
   EXPECT_EQ(anonpull.error().code(), Errc::kPermissionDenied);
   EXPECT_EQ(anonpull.error().message(),
-            "Get \"http://" + reg->addr() + "/v2/team/app/manifests/v1\": no basic auth credentials");
+            "Head \"http://" + reg->addr() + "/v2/team/app/manifests/v1\": no basic auth credentials");
+  Status anonblob = (*anon)->GetBlob("team/app", Sha256Of("x"), 0, [](const char*, size_t) { return Ok(); });
+  ASSERT_FALSE(anonblob.ok());
+  EXPECT_EQ(anonblob.error().message(),
+            "Get \"http://" + reg->addr() + "/v2/team/app/blobs/" + Sha256Of("x").str() + "\": no basic auth credentials");
 }
 
 TEST(RegistryAuth, BearerTokens) {
@@ -89,6 +96,24 @@ TEST(RegistryAuth, BearerTokens) {
     return Ok();
   }).ok());
   EXPECT_EQ(Sha256Of(data), layer);
+  // Several threads on one client share its token cache.
+  auto fresh = Client::Create(reg->addr(), user, opts, false);
+  ASSERT_TRUE(fresh.ok());
+  std::vector<std::thread> threads;
+  std::atomic<int> good{0};
+  for (int i = 0; i < 4; ++i) {
+    threads.emplace_back([&] {
+      Sha256 h;
+      Status s = (*fresh)->GetBlob("team/app", layer, 0, [&](const char* p, size_t n) {
+        h.Update(p, n);
+        return Ok();
+      });
+      if (s.ok() && h.Finish() == layer) ++good;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(good.load(), 4);
+
   auto tags = (*pull)->ListTags("team/app");
   ASSERT_TRUE(tags.ok()) << tags.error().message();
   EXPECT_EQ(*tags, std::vector<std::string>{"v1"});
