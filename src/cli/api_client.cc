@@ -31,6 +31,7 @@ std::string StatusText(int status) {
 Errc CodeForStatus(int status) {
   switch (status) {
     case 400: return Errc::kInvalidArgument;
+    case 401: return Errc::kPermissionDenied;  // errdefs.Unauthorized: pull/push/search/login retry or report it
     case 403: return Errc::kPermissionDenied;
     case 404: return Errc::kNotFound;
     case 409: return Errc::kConflict;

@@ -18,6 +18,7 @@
 #include "cli/container_common.h"
 #include "cli/opts.h"
 #include "cli/reference.h"
+#include "cli/registry_auth.h"
 #include "cli/run_config.h"
 
 namespace skiff::cli {
@@ -162,7 +163,7 @@ Result<int> Build(Cli& cli, Invocation& inv) {
   };
 
   std::vector<std::pair<std::string, std::string>> headers = {{"Content-Type", "application/x-tar"},
-                                                               {"X-Registry-Config", "e30="}};
+                                                               {"X-Registry-Config", RegistryConfigHeader(cli)}};
   if (!secrets_header.empty()) headers.emplace_back("X-Skiff-Build-Secrets", secrets_header);
   if (tty) tty->Start();
 

@@ -12,6 +12,7 @@
 #include "cli/opts.h"
 #include "cli/progress.h"
 #include "cli/reference.h"
+#include "cli/registry_auth.h"
 
 namespace skiff::cli {
 namespace {
@@ -103,25 +104,20 @@ Result<int> Pull(Cli& cli, Invocation& inv) {
   inv.flags().Bool(&quiet, "q,quiet", "Suppress verbose output");
   auto args = inv.Parse();
   if (!args) return inv.exit_code();
-  auto ref = SKIFF_TRY(ParseNormalizedNamed((*args)[0]));
-  if (all && !ref.NameOnly()) return Error(Errc::kInvalidArgument, "tag can't be used with --all-tags/-a");
-  if (!all && ref.NameOnly()) {
-    ref = TagNameOnly(ref);
-    if (!quiet) cli.Out("Using default tag: " + ref.tag + "\n");
-  }
+  auto ref = SKIFF_TRY(ParseRemoteReference(cli, (*args)[0], all, quiet));
+  auto index = SKIFF_TRY(IndexFor(ref.domain));
+  std::string auth = SKIFF_TRY(RegistryAuthForImage(cli, ref));
   Query q;
   q.Set("fromImage", ref.FamiliarName());
-  if (!all) q.Set("tag", ref.digest.empty() ? ref.tag : ref.digest);
-  if (!platform.empty()) q.Set("platform", platform);
-  auto resp = SKIFF_TRY(cli.api().Open("POST", "/images/create", q, {}, -1, {{"X-Registry-Auth", "e30="}}));
-  int out = quiet ? -1 : cli.out_fd();
-  UniqueFd devnull;
-  if (quiet) {
-    devnull = UniqueFd(::open("/dev/null", O_WRONLY | O_CLOEXEC));
-    out = devnull.get();
+  if (!all) q.Set("tag", ref.digest.empty() ? TagNameOnly(ref).tag : ref.digest);
+  if (!platform.empty()) q.Set("platform", ToLower(platform));
+  auto opened = cli.api().Open("POST", "/images/create", q, {}, -1, {{"X-Registry-Auth", auth}});
+  if (!opened.ok() && opened.error().code() == Errc::kPermissionDenied) {
+    // docker's RegistryAuthenticationPrivilegedFunc: prompt, then one more try.
+    std::string retry = SKIFF_TRY(RequestPrivilege(cli, index, "pull"));
+    opened = cli.api().Open("POST", "/images/create", q, {}, -1, {{"X-Registry-Auth", retry}});
   }
-  JsonMessageRenderer r(out, !quiet && cli.OutIsTerminal());
-  Status st = r.RenderStream(*resp);
+  Status st = opened.ok() ? RenderRemoteProgress(cli, **opened, quiet) : Status(std::move(opened).error());
   if (!st.ok()) {
     if (st.error().message().find("when fetching 'plugin'") != std::string::npos) {
       return Error(Errc::kInvalidArgument, st.error().message() + " - Use `docker plugin install`");

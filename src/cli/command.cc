@@ -11,6 +11,7 @@
 
 #include "base/file.h"
 #include "base/strings.h"
+#include "cli/credentials.h"
 
 #ifndef SKIFF_VERSION
 #define SKIFF_VERSION "0.0.0"
@@ -97,7 +98,8 @@ std::vector<CommandDef>& Commands() {
 std::string Invocation::UseLine() const { return def_.use.empty() ? path_ : path_ + " " + def_.use; }
 
 std::string Invocation::Help() const {
-  std::string out = fmt::format("\nUsage:  {}\n\n{}\n", UseLine(), def_.short_help);
+  std::string out =
+      fmt::format("\nUsage:  {}\n\n{}\n", UseLine(), def_.long_help.empty() ? def_.short_help : def_.long_help);
   bool via_group = !def_.group.empty() && path_.find(" " + def_.group + " ") != std::string::npos;
   if (via_group && !def_.aliases.empty()) {
     out += "\nAliases:\n  " + def_.name;
@@ -166,6 +168,7 @@ void RegisterAll() {
   RegisterDiskCommands();
   RegisterMonitorCommands();
   RegisterBuildCommands();
+  RegisterRegistryCommands();
 }
 
 int Dispatch(const std::vector<std::string>& args) {
@@ -173,7 +176,7 @@ int Dispatch(const std::vector<std::string>& args) {
   std::vector<std::string> hosts;
   std::string log_level, config, context, tls_str;
   bool debug = false, version = false, tls = false;
-  globals.String(&config, "config", "Location of client config files", "/root/.skiff");
+  globals.String(&config, "config", "Location of client config files", DefaultConfigDir());
   globals.String(&context, "c,context", "Name of the context to use to connect to the daemon (accepted, ignored)");
   globals.Bool(&debug, "D,debug", "Enable debug mode");
   globals.List(&hosts, "H,host", "Daemon socket(s) to connect to");
@@ -231,6 +234,7 @@ int Dispatch(const std::vector<std::string>& args) {
 
   Cli cli(host);
   cli.debug = debug;
+  cli.config_dir = CleanPath(config);
 
   const CommandDef* found = nullptr;
   std::string path;

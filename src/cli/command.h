@@ -35,6 +35,8 @@ class Cli {
   bool InIsTerminal() const;
   bool OutIsTerminal() const;
   bool debug = false;
+  // The client configuration directory (--config, $DOCKER_CONFIG, ~/.docker).
+  std::string config_dir;
 
  private:
   std::string host_;
@@ -91,6 +93,7 @@ struct CommandDef {
   ArgRule args;
   bool interspersed = true;  // false: flags end at the first positional (run, create, exec)
   RunFn run;
+  std::string long_help = {};  // the command's --help text when it differs from short_help
 };
 
 // The command table (filled by the Register* functions of the command files).
@@ -106,6 +109,7 @@ void RegisterSystemCommands();          // info, version
 void RegisterDiskCommands();            // system df, system prune
 void RegisterMonitorCommands();         // events, stats
 void RegisterBuildCommands();           // build (image build, builder build), builder prune
+void RegisterRegistryCommands();        // login, logout, push (image push), search
 
 // The commit the binary was built from (configure time).
 std::string_view GitCommit();

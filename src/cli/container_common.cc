@@ -11,6 +11,7 @@
 #include "cli/opts.h"
 #include "cli/progress.h"
 #include "cli/reference.h"
+#include "cli/registry_auth.h"
 
 namespace skiff::cli {
 
@@ -26,8 +27,9 @@ Status PullImage(const Cli& cli, const std::string& image, const std::string& pl
   Query q;
   q.Set("fromImage", ref.FamiliarName());
   q.Set("tag", ref.digest.empty() ? ref.tag : ref.digest);
-  if (!platform.empty()) q.Set("platform", platform);
-  auto resp = SKIFF_TRY(cli.api().Open("POST", "/images/create", q, {}, -1, {{"X-Registry-Auth", "e30="}}));
+  if (!platform.empty()) q.Set("platform", ToLower(platform));
+  std::string auth = SKIFF_TRY(RegistryAuthForImage(cli, ref));
+  auto resp = SKIFF_TRY(cli.api().Open("POST", "/images/create", q, {}, -1, {{"X-Registry-Auth", auth}}));
   JsonMessageRenderer r(out_fd, ::isatty(out_fd) == 1);
   return r.RenderStream(*resp);
 }

@@ -439,4 +439,28 @@ Json HistoryRow(const Json& h, bool trunc, bool human, int64_t now_unix) {
   return row;
 }
 
+Json SearchHeader() {
+  return Json{{"Name", "NAME"}, {"Description", "DESCRIPTION"}, {"StarCount", "STARS"}, {"IsOfficial", "OFFICIAL"},
+              {"IsAutomated", "AUTOMATED"}};
+}
+
+Json SearchRow(const Json& r, bool trunc, bool as_json) {
+  auto flag = [&](const char* key) -> std::string {
+    bool on = r.contains(key) && r[key].is_boolean() && r[key].get<bool>();
+    if (as_json) return on ? "true" : "false";
+    return on ? "[OK]" : "";
+  };
+  std::string desc = r.contains("description") && r["description"].is_string() ? r["description"].get<std::string>() : "";
+  for (char& c : desc) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  if (trunc) desc = Ellipsis(desc, 45);
+  int64_t stars = r.contains("star_count") && r["star_count"].is_number() ? r["star_count"].get<int64_t>() : 0;
+  return Json{{"Name", r.contains("name") && r["name"].is_string() ? r["name"].get<std::string>() : ""},
+              {"Description", desc},
+              {"StarCount", std::to_string(stars)},
+              {"IsOfficial", flag("is_official")},
+              {"IsAutomated", flag("is_automated")}};
+}
+
 }  // namespace skiff::cli

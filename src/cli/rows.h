@@ -48,4 +48,12 @@ inline constexpr std::string_view kHistoryTableFormat =
 Json HistoryHeader();
 Json HistoryRow(const Json& h, bool trunc, bool human, int64_t now_unix);
 
+inline constexpr std::string_view kSearchTableFormat =
+    "table {{.Name}}\t{{.Description}}\t{{.StarCount}}\t{{.IsOfficial}}\t{{.IsAutomated}}";
+Json SearchHeader();
+// One GET /images/search result (registry.SearchResult) -> docker's searchContext: the description on one
+// line, cut to 45 columns with "…" when trunc; the booleans "[OK]"/"" ("true"/"false" when as_json, as its
+// MarshalJSON prints them).
+Json SearchRow(const Json& r, bool trunc, bool as_json);
+
 }  // namespace skiff::cli

@@ -77,8 +77,8 @@ Result<std::string> CompactJsonFile(const std::string& path) {
 
 }  // namespace
 
-std::string GoJsonDump(const OJson& j) {
-  std::string s = j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+std::string GoJsonDump(const OJson& j, int indent) {
+  std::string s = j.dump(indent, '\t', false, nlohmann::ordered_json::error_handler_t::replace);
   std::string out;
   out.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {

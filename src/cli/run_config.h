@@ -61,7 +61,8 @@ Result<CreateRequest> BuildCreateRequest(const FlagSet& flags, const ContainerFl
 // The Resources part of a create or update body (devices: the create's parsed --device list).
 OJson ResourcesJson(const ContainerFlags& f, bool update, const OJson& devices);
 
-// Go's encoding/json output of an ordered value: compact, with <, >, & escaped as \u003c, \u003e, \u0026.
-std::string GoJsonDump(const OJson& j);
+// Go's encoding/json output of an ordered value: compact (json.Marshal), or with indent >= 0 one tab per
+// level as json.MarshalIndent(v, "", "\t"); <, >, & escaped as \u003c, \u003e, \u0026.
+std::string GoJsonDump(const OJson& j, int indent = -1);
 
 }  // namespace skiff::cli
