@@ -1,6 +1,4 @@
 // login, logout, push, search: talking to registries through the daemon with the stored credentials.
-#include <algorithm>
-
 #include <fmt/format.h>
 
 #include "base/file.h"
@@ -117,9 +115,11 @@ Result<int> Logout(Cli& cli, Invocation& inv) {
   }
   ConfigFile cfg = LoadCliConfig(cli);
   cli.Out(fmt::format("Removing login credentials for {}\n", host));
-  std::vector<std::pair<std::string, std::string>> errs;
+  // Keyed by address like docker's map: when the address is its host name, the two tries count once, so
+  // the warning needs the other three to fail too.
+  std::map<std::string, std::string> errs;
   for (const auto& r : regs) {
-    if (auto st = cfg.EraseAuth(r); !st.ok()) errs.emplace_back(r, st.error().message());
+    if (auto st = cfg.EraseAuth(r); !st.ok()) errs[r] = st.error().message();
   }
   if (errs.size() == regs.size()) {
     cli.Err("WARNING: could not erase credentials:\n");
@@ -182,14 +182,8 @@ Result<int> Search(Cli& cli, Invocation& inv) {
   if (!resp.ok()) return std::move(resp).error();
   std::string body = SKIFF_TRY((*resp)->ReadAll());
   auto results = SKIFF_TRY(ParseJson(body, "search results"));
-  std::vector<Json> sorted;
-  if (results.is_array()) sorted.assign(results.begin(), results.end());
-  auto stars = [](const Json& r) { return r.contains("star_count") && r["star_count"].is_number() ? r["star_count"].get<int64_t>() : 0; };
-  std::stable_sort(sorted.begin(), sorted.end(), [&](const Json& a, const Json& b) { return stars(b) < stars(a); });
   std::string format = fmt_str.empty() || fmt_str == "table" ? std::string(kSearchTableFormat) : fmt_str;
-  bool as_json = format.find("json .") != std::string::npos;
-  std::vector<Json> rows;
-  for (const auto& r : sorted) rows.push_back(SearchRow(r, !no_trunc, as_json));
+  std::vector<Json> rows = SearchRows(results, !no_trunc, format.find("json .") != std::string::npos);
   // The rows are docker's *registry.searchContext: a field it lacks is a template error, as there.
   format::FormatSpec spec = format::ParseFormat(format);
   spec.context_type = "*registry.searchContext";

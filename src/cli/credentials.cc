@@ -103,7 +103,12 @@ std::string StrFieldFold(const Json& o, std::string_view key) {
 Result<std::pair<std::string, std::string>> DecodeAuth(const std::string& auth) {
   if (auth.empty()) return std::pair<std::string, std::string>{};
   auto decoded = Base64Decode(auth);
-  if (!decoded.ok()) return Error(Errc::kInvalidArgument, "illegal base64 data in auth: " + decoded.error().message());
+  if (!decoded.ok()) {
+    // Go's base64.CorruptInputError names the first byte outside the standard alphabet.
+    size_t bad = auth.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=");
+    return Error(Errc::kInvalidArgument,
+                 fmt::format("illegal base64 data at input byte {}", bad == std::string::npos ? auth.size() : bad));
+  }
   auto colon = decoded->find(':');
   if (colon == std::string::npos) return Error(Errc::kInvalidArgument, "Invalid auth configuration file");
   std::string pass = decoded->substr(colon + 1);

@@ -463,4 +463,16 @@ Json SearchRow(const Json& r, bool trunc, bool as_json) {
               {"IsAutomated", flag("is_automated")}};
 }
 
+std::vector<Json> SearchRows(const Json& results, bool trunc, bool as_json) {
+  std::vector<Json> sorted;
+  if (results.is_array()) sorted.assign(results.begin(), results.end());
+  auto stars = [](const Json& r) {
+    return r.is_object() && r.contains("star_count") && r["star_count"].is_number() ? r["star_count"].get<int64_t>() : 0;
+  };
+  std::stable_sort(sorted.begin(), sorted.end(), [&](const Json& a, const Json& b) { return stars(b) < stars(a); });
+  std::vector<Json> rows;
+  for (const auto& r : sorted) rows.push_back(SearchRow(r, trunc, as_json));
+  return rows;
+}
+
 }  // namespace skiff::cli

@@ -55,5 +55,7 @@ Json SearchHeader();
 // line, cut to 45 columns with "…" when trunc; the booleans "[OK]"/"" ("true"/"false" when as_json, as its
 // MarshalJSON prints them).
 Json SearchRow(const Json& r, bool trunc, bool as_json);
+// The rows of a whole GET /images/search answer, most stars first (ties keep the daemon's order).
+std::vector<Json> SearchRows(const Json& results, bool trunc, bool as_json);
 
 }  // namespace skiff::cli
