@@ -43,7 +43,8 @@ int main(int argc, char** argv) {
   std::string host = "unix:///run/skiff/skiff.sock", config_file = "/etc/skiff/daemon.json";
   std::string data_root, exec_root, runtime, cgroup_parent, pidfile, log_level = "info", group = "skiff";
   std::string log_driver;
-  std::vector<std::string> log_opts;
+  std::vector<std::string> log_opts, mirrors, insecure;
+  std::string certs_dir;
   bool debug = false, version = false;
   app.add_option("-H,--host", host, "Daemon socket to listen on (unix:///path)");
   app.add_option("--config-file", config_file, "Daemon configuration file (JSON, dockerd's daemon.json keys)");
@@ -55,6 +56,9 @@ int main(int argc, char** argv) {
   app.add_option("--group", group, "Group owning the socket");
   app.add_option("--log-driver", log_driver, "Default log driver of containers (json-file, none)");
   app.add_option("--log-opt", log_opts, "Default log driver options (max-size=10m, max-file=3)");
+  app.add_option("--registry-mirror", mirrors, "Preferred registry mirror for docker.io (repeatable)");
+  app.add_option("--insecure-registry", insecure, "Registry (host:port or CIDR) reached without TLS verification, or over http (repeatable)");
+  app.add_option("--certs-dir", certs_dir, "Per-registry TLS trust: <dir>/<host:port>/ca.crt, client.cert, client.key (default /etc/skiff/certs.d)");
   app.add_option("-l,--log-level", log_level, "debug, info, warn, error");
   app.add_flag("-D,--debug", debug, "Debug logging");
   app.add_flag("-v,--version", version, "Print the version");
@@ -89,6 +93,32 @@ int main(int argc, char** argv) {
     if (c.contains("hosts") && c["hosts"].is_array() && !c["hosts"].empty()) host = c["hosts"][0].get<std::string>();
     if (c.contains("pidfile")) pidfile = c.value("pidfile", pidfile);
     if (c.value("debug", false)) skiff::log::SetLevel(skiff::log::Level::kDebug);
+    for (const char* key : {"registry-mirrors", "insecure-registries"}) {
+      if (!c.contains(key)) continue;
+      if (!c[key].is_array()) {
+        std::fprintf(stderr, "skiffd: %s: \"%s\" must be an array of strings\n", config_file.c_str(), key);
+        return 1;
+      }
+      auto& dst = std::string_view(key) == "registry-mirrors" ? opts.registry.mirrors : opts.registry.insecure;
+      for (auto& v : c[key]) {
+        if (!v.is_string()) {
+          std::fprintf(stderr, "skiffd: %s: \"%s\" must be an array of strings\n", config_file.c_str(), key);
+          return 1;
+        }
+        dst.push_back(v.get<std::string>());
+      }
+    }
+  }
+  for (auto& m : mirrors) opts.registry.mirrors.push_back(m);
+  for (auto& i : insecure) opts.registry.insecure.push_back(i);
+  if (!certs_dir.empty()) opts.registry.certs_dir = certs_dir;
+  for (auto& m : opts.registry.mirrors) {
+    if (!m.starts_with("http://") && !m.starts_with("https://")) {
+      std::fprintf(stderr, "skiffd: invalid mirror: unsupported scheme \"%s\" in \"%s\": must use either 'https://' or 'http://'\n",
+                   m.substr(0, m.find("://") == std::string::npos ? 0 : m.find("://")).c_str(), m.c_str());
+      return 1;
+    }
+    while (m.ends_with("/")) m.pop_back();
   }
   if (!data_root.empty()) opts.data_root = data_root;
   if (!exec_root.empty()) opts.exec_root = exec_root;

@@ -40,6 +40,7 @@ struct BuildRequest {
   std::string network_mode;  // "", "default", "none", "host"
   std::string platform;
   std::map<std::string, std::string> secrets;  // id -> content (RUN --mount=type=secret)
+  std::map<std::string, Json> registry_auths;  // X-Registry-Config: registry -> AuthConfig (for FROM pulls)
   std::vector<std::string> extra_hosts;
   // The client draws a live view (skiff build --progress=tty): parallel stages' messages are sent as
   // they come instead of one stage after the other.

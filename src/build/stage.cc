@@ -302,13 +302,13 @@ Status StageRunner::From(const df::Instruction& ins) {
     image_ = Digest();
   } else {
     auto id = bc_.builder.images().Resolve(name);
-    if (!id.ok()) {
-      if (id.error().code() == Errc::kNotFound)
-        return StepError(ins, "FROM " + name + ": image not found locally (" + id.error().message() +
-                                  "); Skiff cannot pull from registries yet: load or import it first");
-      return StepError(ins, id.error().message());
+    if (bc_.req.pull || (!id.ok() && id.error().code() == Errc::kNotFound)) {
+      auto pulled = bc_.builder.worker().Pull(name, bc_.req.registry_auths,
+                                              [&](std::string_view line) { bc_.out.StageStream(index_, std::string(line)); });
+      if (!pulled.ok()) return StepError(ins, pulled.error().message());
+      id = *pulled;
     }
-    if (bc_.req.pull) log::Info("build: --pull: using the local image {} (no registry client yet)", name);
+    if (!id.ok()) return StepError(ins, id.error().message());
     image_ = *id;
   }
   if (!image_.empty()) {

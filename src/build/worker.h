@@ -5,10 +5,12 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <stop_token>
 #include <string>
 #include <string_view>
 
+#include "base/digest.h"
 #include "base/error.h"
 #include "base/json.h"
 
@@ -35,6 +37,15 @@ class Worker {
                                  const std::function<void(std::string_view)>& output, std::stop_token stop) = 0;
   // Removes a step container and its snapshot (never fails the build: errors are logged).
   virtual void Remove(const std::string& container_id) = 0;
+  // Pulls a base image (FROM of an image not here, or --pull) with the build's registry credentials
+  // (registry -> Docker AuthConfig JSON, as X-Registry-Config carries them); `output` gets the pull's
+  // status lines. Returns the image ID. Workers that cannot reach registries say so.
+  virtual Result<Digest> Pull(const std::string& name, const std::map<std::string, Json>& auths,
+                              const std::function<void(std::string_view)>& output) {
+    (void)auths;
+    (void)output;
+    return Error(Errc::kUnsupported, "pulling " + name + ": this build worker has no registry access");
+  }
 };
 
 }  // namespace skiff::build

@@ -69,6 +69,29 @@ class DaemonWorker : public build::Worker {
     return out;
   }
 
+  Result<Digest> Pull(const std::string& name, const std::map<std::string, Json>& auths,
+                      const std::function<void(std::string_view)>& output) override {
+    auto ref = SKIFF_TRY(image::ParseReference(name));
+    registry::PullOptions o;
+    // The credentials stored for the image's registry (config.json keys: "host:port", Docker Hub's URL).
+    for (auto& [server, j] : auths)
+      if (registry::DomainOfServer(server) == ref.domain) o.auth = SKIFF_TRY(registry::AuthConfigFromJson(j));
+    // The legacy builder shows a pull's status lines, not its progress bars.
+    registry::Progress progress([&](const Json& m) -> Status {
+      if (!m.contains("status") || (m.contains("progressDetail") && m["progressDetail"].contains("current"))) return Ok();
+      std::string line = m.value("status", "");
+      if (m.contains("id")) line = m.value("id", "") + ": " + line;
+      output(line + "\n");
+      return Ok();
+    });
+    auto pulled = SKIFF_TRY(d_.puller().Pull(ref, o, progress));
+    if (pulled.empty()) return Error(Errc::kNotFound, "pulling " + name + ": nothing pulled");
+    output(registry::PullStatusLine(pulled.front()) + "\n");
+    std::string familiar = pulled.front().ref.FamiliarString();
+    d_.PublishImageEvent("pull", familiar, {{"name", familiar}});
+    return pulled.front().id;
+  }
+
   void Remove(const std::string& id) override {
     if (Status st = d_.Remove(id, true, true); !st.ok()) log::Warn("build: removing step container {}: {}", id.substr(0, 12), st.error().message());
   }

@@ -43,6 +43,8 @@ Result<std::unique_ptr<Daemon>> Daemon::Open(DaemonOptions opts) {
   auto layout = runtime::cgroups::DetectLayout();
   d->cgroup_v2_ = layout.ok() && layout->mode == runtime::cgroups::Mode::kV2;
   d->images_ = SKIFF_TRY_CTX(image::ImageStore::Open(o.data_root + "/image"), "open image store");
+  d->puller_ = std::make_unique<registry::Puller>(*d->images_, o.registry);
+  d->pusher_ = std::make_unique<registry::Pusher>(*d->images_, o.registry);
   // Container rootfs mounts live under the storage dir; a private mount there keeps them from being copied
   // into (and pinned by) every new container's mount namespace, as Docker does with its graph driver home.
   {

@@ -29,6 +29,8 @@
 #include "daemon/filters.h"
 #include "daemon/volumes.h"
 #include "image/image_store.h"
+#include "registry/transfer/pull.h"
+#include "registry/transfer/push.h"
 #include "runtime/container.h"
 #include "storage/stream.h"
 
@@ -44,6 +46,7 @@ struct DaemonOptions {
   std::string log_driver = "json-file";
   std::map<std::string, std::string> log_opts = {{"max-size", "10m"}, {"max-file", "3"}};
   std::string host;            // for `info` (the socket we serve)
+  registry::RegistryOptions registry;  // registry-mirrors, insecure-registries, certs.d
 };
 
 struct Live;          // a container's live state (live.h)
@@ -92,6 +95,8 @@ class Daemon {
 
   const DaemonOptions& options() const { return opts_; }
   image::ImageStore& images() { return *images_; }
+  registry::Puller& puller() { return *puller_; }
+  registry::Pusher& pusher() { return *pusher_; }
   EventBus& events() { return events_; }
   VolumeStore& volumes() { return *volumes_; }
 
@@ -222,6 +227,8 @@ class Daemon {
 
   DaemonOptions opts_;
   std::unique_ptr<image::ImageStore> images_;
+  std::unique_ptr<registry::Puller> puller_;
+  std::unique_ptr<registry::Pusher> pusher_;
   std::unique_ptr<ContainerStore> store_;
   std::unique_ptr<VolumeStore> volumes_;
   EventBus events_;

@@ -57,6 +57,9 @@ struct Endpoint {
 // The endpoints a pull (mirrors first for docker.io) or a push (never mirrors) tries, in order: for an
 // insecure registry https without verification, then http.
 std::vector<Endpoint> Endpoints(const std::string& domain, const RegistryOptions& o, bool for_push);
+// The registry domain a login's serveraddress or a config.json key names: "https://index.docker.io/v1/",
+// "index.docker.io", "registry-1.docker.io" and "" -> "docker.io"; "https://host:port/v2/" -> "host:port".
+std::string DomainOfServer(std::string server_address);
 // True when o.insecure (or 127.0.0.0/8, ::1, "localhost") covers host[:port].
 bool IsInsecure(const std::string& domain, const RegistryOptions& o);
 

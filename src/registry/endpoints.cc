@@ -145,4 +145,12 @@ std::vector<Endpoint> Endpoints(const std::string& domain, const RegistryOptions
   return out;
 }
 
+std::string DomainOfServer(std::string s) {
+  for (const char* scheme : {"https://", "http://"})
+    if (s.starts_with(scheme)) s = s.substr(std::string_view(scheme).size());
+  if (auto slash = s.find('/'); slash != std::string::npos) s = s.substr(0, slash);
+  if (s.empty() || s == "index.docker.io" || s == "registry-1.docker.io" || s == "docker.io") return "docker.io";
+  return s;
+}
+
 }  // namespace skiff::registry

@@ -7,17 +7,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/fd.h"
 #include "base/file.h"
 
 namespace skiff::runtime {
 namespace {
-
-int64_t NowMs() {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 Status RunHook(const HookSpec& h, std::string_view kind, size_t index, const std::string& state_json) {
   std::string name = std::string(kind) + " hook " + std::to_string(index) + " (" + h.path + ")";
@@ -52,10 +47,10 @@ Status RunHook(const HookSpec& h, std::string_view kind, size_t index, const std
   (void)wr;
   in_w.reset();
   std::string err_text;
-  int64_t deadline = h.timeout ? NowMs() + *h.timeout * 1000LL : -1;
+  int64_t deadline = h.timeout ? MonotonicMs() + *h.timeout * 1000LL : -1;
   bool timed_out = false;
   for (;;) {
-    int wait_ms = deadline < 0 ? -1 : static_cast<int>(std::max<int64_t>(0, deadline - NowMs()));
+    int wait_ms = deadline < 0 ? -1 : static_cast<int>(std::max<int64_t>(0, deadline - MonotonicMs()));
     struct pollfd p {err_r.get(), POLLIN, 0};
     int n = ::poll(&p, 1, wait_ms);
     if (n < 0 && errno == EINTR) continue;

@@ -105,9 +105,8 @@ if skiff_on; then
   D tag busybox:latest "$A2/e2e/busybox:1"
   D login -u skiff -p secret "$A2" >/dev/null 2>&1 && D push "$A2/e2e/busybox:1" >/dev/null 2>&1 || echo "registry_docker: docker push to $A2 failed" >&2
   mkdir -p "$WORK/s2"
-  # private-skiffd.sh passes --config-file DIR/no-daemon.json (so the host's file stays out): it is ours here.
-  printf '{"insecure-registries": ["%s"]}\n' "$A2" > "$WORK/s2/no-daemon.json"
-  if SKIFFD=$BIN/skiffd "$SUP/private-skiffd.sh" start "$WORK/s2"; then
+  printf '{"insecure-registries": ["%s"]}\n' "$A2" > "$WORK/s2-daemon.json"
+  if SKIFFD_CONFIG=$WORK/s2-daemon.json SKIFFD=$BIN/skiffd "$SUP/private-skiffd.sh" start "$WORK/s2"; then
     check "a: skiff login (daemon.json insecure-registries)" '[ $rc = 0 ] && [[ $out == *"Login Succeeded"* ]]' skiff2 login -u skiff -p secret "$A2"
     check "a: skiff pull (daemon.json insecure-registries)" '[ $rc = 0 ] && [[ $out == *"Status: Downloaded newer image for $A2/e2e/busybox:1"* ]]' skiff2 pull "$A2/e2e/busybox:1"
     check "a: image ID equals docker's (insecure-registries)" '[ "$out" = "$docker_id" ]' skiff2 image inspect -f '{{.Id}}' "$A2/e2e/busybox:1"

@@ -10,6 +10,7 @@
 # of DIR are then killed by pid.
 # Env: SKIFFD   daemon binary (default $SKIFF_BIN/skiffd, SKIFF_BIN default /work/main/build/bin);
 #      DOCKER   client (default /usr/bin/docker).
+#      SKIFFD_CONFIG  daemon.json for the daemon (default: none, DIR/no-daemon.json, which does not exist).
 set -euo pipefail
 cmd=${1:?usage: private-skiffd.sh start|stop DIR}; dir=${2:?DIR}; shift 2
 DOCKER=${DOCKER:-/usr/bin/docker}
@@ -27,7 +28,7 @@ start)
   [ -f "$dir/cgroup-parent" ] || echo "skiff-test-$(basename "$dir" | tr -c 'A-Za-z0-9_.\n-' _)-$$" > "$dir/cgroup-parent"
   cgparent=$(cat "$dir/cgroup-parent")
   # A config file that does not exist: /etc/skiff/daemon.json of the host must not leak in.
-  args=("$(readlink -f "$skiffd")" --config-file "$dir/no-daemon.json" --data-root "$dir/data" --exec-root "$dir/exec"
+  args=("$(readlink -f "$skiffd")" --config-file "${SKIFFD_CONFIG:-$dir/no-daemon.json}" --data-root "$dir/data" --exec-root "$dir/exec"
         -H "unix://$dir/skiff.sock" --pidfile "$dir/skiffd.pid" --cgroup-parent "/$cgparent" "$@")
   printf '%q ' "${args[@]}" > "$dir/skiffd.cmd"
   "${args[@]}" >>"$dir/skiffd.log" 2>&1 &

@@ -15,5 +15,8 @@ void AddStreamRoutes(Router& r, daemon::Daemon& d);     // streams.cc: attach, l
 void AddImageRoutes(Router& r, daemon::Daemon& d);      // images.cc
 void AddSystemRoutes(Router& r, daemon::Daemon& d);     // system.cc: info, version, df, volumes, networks
 void AddBuildRoutes(Router& r, daemon::Daemon& d);      // build.cc: /build, /build/prune
+void AddRegistryRoutes(Router& r, daemon::Daemon& d);   // registry.cc: push, auth, search, distribution
+// POST /images/create?fromImage=: the pull (registry.cc); images.cc routes /images/create to it.
+Status PullImage(daemon::Daemon& d, Request& req, Response& res);
 
 }  // namespace skiff::server::api

@@ -153,6 +153,7 @@ Router BuildRouter(Daemon& d) {
   Router r;
   AddContainerRoutes(r, d);
   AddStreamRoutes(r, d);
+  AddRegistryRoutes(r, d);  // before the image routes: /images/{name}/push is not an image name
   AddImageRoutes(r, d);
   AddSystemRoutes(r, d);
   AddBuildRoutes(r, d);

@@ -128,12 +128,8 @@ void AddImageRoutes(Router& r, Daemon& d) {
 
   r.Post("/images/create", [&d](Request& req, Response& res) -> Status {
     if (req.query.Has("fromSrc")) return Import(d, req, res);
-    std::string from = req.query.GetOr("fromImage", "");
-    if (from.empty()) return Error(Errc::kInvalidArgument, "fromImage or fromSrc is required");
-    return Error(Errc::kUnavailable, "pulling " + from +
-                                         (req.query.GetOr("tag", "").empty() ? "" : ":" + req.query.GetOr("tag", "")) +
-                                         ": Skiff cannot pull from registries yet (no registry client in this build); "
-                                         "load the image with `skiff load` or import it with `skiff import`");
+    if (req.query.GetOr("fromImage", "").empty()) return Error(Errc::kInvalidArgument, "fromImage or fromSrc is required");
+    return PullImage(d, req, res);
   });
 
   r.Post("/images/prune", [&d](Request& req, Response& res) -> Status {

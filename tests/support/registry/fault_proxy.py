@@ -184,6 +184,9 @@ def make_handler(st):
                 return
             if chunked_out:
                 self.wfile.write(b"0\r\n\r\n")
+            # read1 never marks a fully read response closed: without this the upstream connection refuses
+            # the next request ("Request-sent").
+            resp.close()
             if resp.will_close:
                 self.drop_upstream()
 

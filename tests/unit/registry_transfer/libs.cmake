@@ -1,0 +1,1 @@
+set(TEST_LIBS skiff_registry_transfer skiff_registry skiff_image skiff_storage skiff_base)
