@@ -19,6 +19,22 @@
 namespace skiff::daemon {
 namespace {
 
+// dockerd's RegistryConfig: insecure CIDRs (127.0.0.0/8 always), per-index configs, mirrors with a slash.
+Json RegistryConfig(const registry::RegistryOptions& o) {
+  Json cidrs = Json::array({"127.0.0.0/8"}), mirrors = Json::array();
+  for (auto& m : o.mirrors) mirrors.push_back(m.ends_with("/") ? m : m + "/");
+  Json indexes = {{"docker.io", {{"Name", "docker.io"}, {"Mirrors", mirrors}, {"Secure", true}, {"Official", true}}}};
+  for (auto& i : o.insecure) {
+    if (i.find('/') != std::string::npos) cidrs.push_back(i);
+    else indexes[i] = {{"Name", i}, {"Mirrors", Json::array()}, {"Secure", false}, {"Official", false}};
+  }
+  return {{"AllowNondistributableArtifactsCIDRs", Json::array()},
+          {"AllowNondistributableArtifactsHostnames", Json::array()},
+          {"InsecureRegistryCIDRs", cidrs},
+          {"IndexConfigs", indexes},
+          {"Mirrors", mirrors}};
+}
+
 std::string OsPrettyName() {
   auto text = ReadFile("/etc/os-release").value_or("");
   for (auto& line : Split(text, '\n')) {
@@ -126,12 +142,7 @@ Json Daemon::Info() {
       {"OSType", "linux"},
       {"Architecture", u.machine},
       {"IndexServerAddress", "https://index.docker.io/v1/"},
-      {"RegistryConfig",
-       {{"AllowNondistributableArtifactsCIDRs", Json::array()},
-        {"AllowNondistributableArtifactsHostnames", Json::array()},
-        {"InsecureRegistryCIDRs", {"127.0.0.0/8"}},
-        {"IndexConfigs", {{"docker.io", {{"Name", "docker.io"}, {"Mirrors", Json::array()}, {"Secure", true}, {"Official", true}}}}},
-        {"Mirrors", Json::array()}}},
+      {"RegistryConfig", RegistryConfig(opts_.registry)},
       {"NCPU", ncpu},
       {"MemTotal", MemTotal()},
       {"GenericResources", nullptr},

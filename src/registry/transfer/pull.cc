@@ -34,7 +34,8 @@ Result<Resolved> Resolve(Client& c, const image::Reference& ref, const image::Pl
   out.top_digest = m.digest;
   out.top_media_type = m.media_type;
   out.top_size = m.body.size();
-  if (m.media_type.find("manifest.v1") != std::string::npos || m.media_type.find("prettyjws") != std::string::npos)
+  if (m.media_type == "application/vnd.docker.distribution.manifest.v1+json" ||
+      m.media_type == "application/vnd.docker.distribution.manifest.v1+prettyjws")
     return Error(Errc::kUnsupported, "pulling " + ref.String() + ": schema 1 manifests are not supported");
   auto j = ParseJson(m.body, "manifest");
   if (!j.ok()) return Error(Errc::kInvalidArgument, "manifest for " + ref.String() + ": " + j.error().message());

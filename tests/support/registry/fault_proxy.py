@@ -12,6 +12,7 @@ Faults apply to the 200/206 answers of GET /v2/<name>/blobs/sha256:<hex> whose b
   --drop-after N   send N body bytes, then close the connection; for the first K (--drop-times, default 1)
                    such answers of each blob digest.
   --corrupt-at N   flip the byte at body offset N (every time).
+  --rate B         send blob bodies at about B bytes per second (a slow link, to interrupt a pull midway).
 --log FILE gets one line per request: "<request line> Range: <value or ->", then "  -> <status> <length>",
 and "  FAULT drop|corrupt ..." when a fault was applied, so a test can see that a resume asked for
 "Range: bytes=N-".
@@ -160,7 +161,13 @@ def make_handler(st):
                     corrupt_at = a.corrupt_at
                     st.log("  FAULT corrupt %s at byte %d of %d" % (m.group(1), corrupt_at, n))
             sent = 0
+            began = time.monotonic()
+            rate = st.args.rate if m and self.command == "GET" else None
             while True:
+                if rate:
+                    ahead = sent / rate - (time.monotonic() - began)
+                    if ahead > 0:
+                        time.sleep(ahead)
                 want = PIECE if drop_at is None else min(PIECE, drop_at - sent)
                 data = resp.read1(want) if want > 0 else b""
                 if not data:
@@ -216,6 +223,7 @@ def main():
     ap.add_argument("--drop-after", type=int)
     ap.add_argument("--drop-times", type=int, default=1)
     ap.add_argument("--corrupt-at", type=int)
+    ap.add_argument("--rate", type=int, help="blob bodies at about this many bytes per second")
     ap.add_argument("--log")
     args = ap.parse_args()
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), make_handler(State(args)))
