@@ -3,16 +3,19 @@
 # A private skiffd runs with everything under a temp dir (socket, data root, exec root, cgroups); the
 # `skiff` CLI talks to it. The base image is busybox from Debian's busybox-static, imported as
 # busybox:latest and tagged as the tutorials' ubuntu. Everything made here is removed at the end; only
-# processes this script starts are stopped. A short runtime tour (skiff-runtime under a private real
-# dockerd) follows when docker.io is installed.
+# processes this script starts are stopped. Two loopback registries (Debian's docker-registry) stand in for
+# Docker Hub (as the daemon's registry mirror) and for a private registry with a login. A short runtime
+# tour (skiff-runtime under a private real dockerd) follows when docker.io is installed.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 bin=${SKIFF_BIN:-$here/build/bin}
 [ "$(id -u)" = 0 ] || { echo "demo: run as root (containers need it)" >&2; exit 1; }
 tmp=$(mktemp -d /tmp/skiff-demo.XXXXXX)
 export SKIFF_HOST=unix://$tmp/daemon/skiff.sock
+export DOCKER_CONFIG=$tmp/docker-config  # skiff login's credentials stay in the demo
 cleanup() {
   SKIFFD=$bin/skiffd "$here/tests/support/private-skiffd.sh" stop "$tmp/daemon" >/dev/null 2>&1 || true
+  for r in "$tmp"/registry-*; do [ -d "$r" ] && { "$here/tests/support/private-registry.sh" stop "$r" >/dev/null 2>&1 || true; }; done
   [ -f "$tmp/dockerd/docker.pid" ] && "$here/tests/support/private-dockerd.sh" stop "$tmp/dockerd" >/dev/null 2>&1 || true
   rm -rf --one-file-system "$tmp"
 }
@@ -22,7 +25,10 @@ run() { say "$*"; "$@"; }
 skiff() { "$bin/skiff" "$@"; }
 
 echo "== Skiff demo: a private skiffd on $SKIFF_HOST =="
-SKIFFD=$bin/skiffd "$here/tests/support/private-skiffd.sh" start "$tmp/daemon"
+# Docker Hub's stand-in: the daemon's registry mirror, so `skiff pull mongo` works as the tutorials write it.
+hub=$("$here/tests/support/private-registry.sh" start "$tmp/registry-hub")
+printf '{"registry-mirrors": ["http://%s"]}\n' "$hub" > "$tmp/daemon.json"
+SKIFFD_CONFIG=$tmp/daemon.json SKIFFD=$bin/skiffd "$here/tests/support/private-skiffd.sh" start "$tmp/daemon"
 "$here/tests/support/busybox-rootfs.sh" "$tmp/rootfs"
 say "tar -C rootfs -c . | skiff import - busybox:latest"
 tar -C "$tmp/rootfs" -c . | skiff import - busybox:latest
@@ -97,12 +103,29 @@ run skiff system df
 run skiff builder prune -f
 cd "$tmp"
 
+echo; echo "== Registries (seeds 002, 003): pull, login, push =="
+say "(the mirror standing in for Docker Hub gets library/mongo:latest and :4.4.20-rc0, both busybox)"
+skiff tag busybox "$hub/library/mongo:latest"
+skiff tag busybox "$hub/library/mongo:4.4.20-rc0"
+skiff push -a -q "$hub/library/mongo" >/dev/null
+skiff rmi -f "$hub/library/mongo:latest" "$hub/library/mongo:4.4.20-rc0" >/dev/null
+run skiff pull mongo
+run skiff pull mongo:4.4.20-rc0
+priv=$("$here/tests/support/private-registry.sh" start "$tmp/registry-private" --auth basic --user demo:secret)
+run skiff login -u demo -p secret "$priv"
+run skiff tag alpine-figlet-from-dockerfile "$priv/example_flask_app:latest"
+run skiff push "$priv/example_flask_app:latest"
+run skiff rmi "$priv/example_flask_app:latest"
+run skiff pull "$priv/example_flask_app:latest"
+run skiff run --rm "$priv/example_flask_app:latest" figlet pulled
+run skiff logout "$priv"
+
 echo; echo "== Containers outlive the daemon =="
 pid=$(cat "$tmp/daemon/skiffd.pid")
 say "kill -9 skiffd ($pid)"
 kill -9 "$pid"
 sleep 0.5
-SKIFFD=$bin/skiffd "$here/tests/support/private-skiffd.sh" start "$tmp/daemon" >/dev/null
+SKIFFD_CONFIG=$tmp/daemon.json SKIFFD=$bin/skiffd "$here/tests/support/private-skiffd.sh" start "$tmp/daemon" >/dev/null
 run skiff ps
 run skiff exec sky-client echo "still running after the daemon restarted"
 run skiff rm -f $(skiff ps -aq)

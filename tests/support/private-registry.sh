@@ -170,6 +170,7 @@ stop)
     grep '^file ' "$dir/created" | cut -d' ' -f2- | while read -r f; do rm -f "$f"; done
     grep '^dir ' "$dir/created" | cut -d' ' -f2- | tac | while read -r d; do rmdir "$d" 2>/dev/null || true; done
     rm -f "$dir/created"
-  fi ;;
+  fi
+  exit 0 ;;
 *) usage ;;
 esac
