@@ -95,6 +95,11 @@ class DockerCompat : public ::testing::Test {
     return std::string(Trim(out));
   }
   static std::string Listing(const std::string& tar) { return Sh("tar --full-time -tvf " + tar, false).second; }
+  // The same without times: entries the test made before a put, and the dirs a put changes, get the
+  // second they were made in, which differs between the two sides when a second boundary falls between.
+  static std::string ListingNoTimes(const std::string& tar) {
+    return Sh("tar --full-time -tvf " + tar + " | sed -E 's/ [0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} / /'", false).second;
+  }
   // Docker's GET archive: status, stat JSON, tar written to `file`.
   static std::pair<int, Json> DockerGet(const std::string& path, const std::string& file) {
     auto [rc, out] = Sh(curl_ + "-D " + dir_ + "/hdr -o " + file + " -w '%{http_code}' 'http://x/v1.41/containers/c1/archive?path=" +
@@ -240,7 +245,7 @@ TEST_F(DockerCompat, PutArchiveMatchesDocker) {
     }
     DockerGet("/cmpD/.", dir_ + "/d.tar");
     DockerGet("/cmpS/.", dir_ + "/s.tar");
-    EXPECT_EQ(Listing(dir_ + "/s.tar"), Listing(dir_ + "/d.tar"));
+    EXPECT_EQ(ListingNoTimes(dir_ + "/s.tar"), ListingNoTimes(dir_ + "/d.tar"));
   }
   EXPECT_EQ(Slurp(dir_ + "/hostvol/invol"), "into the volume");
 }
