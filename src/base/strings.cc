@@ -73,4 +73,28 @@ std::string RandomHex(size_t n) {
   return out;
 }
 
+uint32_t DecodeUtf8(std::string_view s, size_t& i) {
+  unsigned char c = s[i];
+  int n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
+  if (i + n > s.size()) n = 1;
+  uint32_t r = n == 1 ? c : n == 2 ? (c & 0x1f) : n == 3 ? (c & 0x0f) : (c & 0x07);
+  for (int k = 1; k < n; ++k) {
+    unsigned char d = s[i + k];
+    if ((d & 0xc0) != 0x80) {
+      n = 1;
+      r = c;
+      break;
+    }
+    r = (r << 6) | (d & 0x3f);
+  }
+  i += n;
+  return r;
+}
+
+std::vector<uint32_t> Utf8Runes(std::string_view s) {
+  std::vector<uint32_t> out;
+  for (size_t i = 0; i < s.size();) out.push_back(DecodeUtf8(s, i));
+  return out;
+}
+
 }  // namespace skiff

@@ -21,4 +21,10 @@ std::string RandomHex(size_t n);
 std::optional<int64_t> ParseInt(std::string_view s);
 std::optional<uint64_t> ParseUint(std::string_view s);
 
+// Decodes one UTF-8 code point at s[i], advancing i; an invalid byte is one code point of its own (as Go's
+// range over a string gives, without the replacement).
+uint32_t DecodeUtf8(std::string_view s, size_t& i);
+// Every code point of s, decoded as DecodeUtf8 does.
+std::vector<uint32_t> Utf8Runes(std::string_view s);
+
 }  // namespace skiff

@@ -11,35 +11,6 @@
 
 namespace skiff::build::context {
 
-namespace {
-
-// Decodes one UTF-8 code point at s[i] (invalid bytes count as one code point each), advancing i.
-uint32_t NextRune(std::string_view s, size_t& i) {
-  unsigned char c = s[i];
-  int n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
-  if (i + n > s.size()) n = 1;
-  uint32_t r = n == 1 ? c : n == 2 ? (c & 0x1f) : n == 3 ? (c & 0x0f) : (c & 0x07);
-  for (int k = 1; k < n; ++k) {
-    unsigned char d = s[i + k];
-    if ((d & 0xc0) != 0x80) {
-      n = 1;
-      r = c;
-      break;
-    }
-    r = (r << 6) | (d & 0x3f);
-  }
-  i += n;
-  return r;
-}
-
-std::vector<uint32_t> Runes(std::string_view s) {
-  std::vector<uint32_t> out;
-  for (size_t i = 0; i < s.size();) out.push_back(NextRune(s, i));
-  return out;
-}
-
-}  // namespace
-
 struct IgnoreMatcher::Pattern {
   enum Kind { kLit, kStar, kOne, kClass, kAnyDirs, kAnyRest };
   struct Range {
@@ -151,7 +122,7 @@ std::vector<Pattern::Token> Compile(const std::vector<uint32_t>& p) {
 }  // namespace
 
 bool IgnoreMatcher::Pattern::Match(std::string_view path) const {
-  std::vector<uint32_t> s = Runes(path);
+  std::vector<uint32_t> s = Utf8Runes(path);
   const size_t nt = tokens.size(), ns = s.size();
   // ok[t][k]: tokens[t..] match s[k..]. Filled backwards.
   std::vector<char> ok((nt + 1) * (ns + 1), 0);
@@ -206,7 +177,7 @@ Result<IgnoreMatcher> IgnoreMatcher::FromPatterns(const std::vector<std::string>
     }
     body = CleanPath(body);
     if (body.size() > 1 && body[0] == '/') body.erase(0, 1);
-    std::vector<uint32_t> runes = Runes(body);
+    std::vector<uint32_t> runes = Utf8Runes(body);
     if (!ValidGlob(runes)) return Error(Errc::kInvalidArgument, "syntax error in pattern");
     pat->cleaned = body;
     pat->tokens = Compile(runes);
@@ -292,7 +263,7 @@ IgnoreMatcher IgnoreMatcher::WithExceptions(const std::vector<std::string>& rel_
     auto pat = std::make_shared<Pattern>();
     pat->exclusion = true;
     pat->cleaned = cleaned;
-    for (uint32_t r : Runes(cleaned)) pat->tokens.push_back({Pattern::kLit, r});  // a literal path
+    for (uint32_t r : Utf8Runes(cleaned)) pat->tokens.push_back({Pattern::kLit, r});  // a literal path
     m.patterns_.push_back("!" + cleaned);
     m.compiled_.push_back(std::move(pat));
   }

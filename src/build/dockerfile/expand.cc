@@ -6,29 +6,12 @@
 
 #include <optional>
 
+#include "base/strings.h"
 #include "build/dockerfile/lex.h"
 
 namespace skiff::build::dockerfile {
 
 namespace internal {
-
-uint32_t DecodeRune(std::string_view s, size_t& i) {
-  unsigned char c = s[i];
-  int n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 1;
-  if (i + n > s.size()) n = 1;
-  uint32_t r = n == 1 ? c : n == 2 ? (c & 0x1f) : n == 3 ? (c & 0x0f) : (c & 0x07);
-  for (int k = 1; k < n; ++k) {
-    unsigned char d = s[i + k];
-    if ((d & 0xc0) != 0x80) {
-      n = 1;
-      r = c;
-      break;
-    }
-    r = (r << 6) | (d & 0x3f);
-  }
-  i += n;
-  return r;
-}
 
 bool IsSpaceRune(uint32_t r) {
   switch (r) {
@@ -44,7 +27,7 @@ std::string_view TrimLeftSpace(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
     size_t j = i;
-    if (!IsSpaceRune(DecodeRune(s, j))) break;
+    if (!IsSpaceRune(DecodeUtf8(s, j))) break;
     i = j;
   }
   return s.substr(i);
@@ -55,7 +38,7 @@ std::string_view TrimSpace(std::string_view s) {
   // Trailing: walk forward remembering where the last non-space rune ended.
   size_t end = 0;
   for (size_t i = 0; i < s.size();) {
-    if (!IsSpaceRune(DecodeRune(s, i))) end = i;
+    if (!IsSpaceRune(DecodeUtf8(s, i))) end = i;
   }
   return s.substr(0, end);
 }
@@ -64,7 +47,7 @@ std::string GoQuote(std::string_view s) {
   std::string out = "\"";
   for (size_t i = 0; i < s.size();) {
     size_t start = i;
-    uint32_t r = DecodeRune(s, i);
+    uint32_t r = DecodeUtf8(s, i);
     bool invalid = i - start == 1 && static_cast<unsigned char>(s[start]) >= 0x80;
     switch (r) {
       case '"': out += "\\\""; continue;
@@ -143,7 +126,7 @@ struct Words {
   void AddString(std::string_view s) {
     for (size_t i = 0; i < s.size();) {
       size_t start = i;
-      uint32_t r = DecodeRune(s, i);
+      uint32_t r = DecodeUtf8(s, i);
       AddRune(r, s.substr(start, i - start));
     }
   }
@@ -175,11 +158,6 @@ bool GlobMatch(const std::vector<int32_t>& p, size_t pi, const std::vector<uint3
   return si == se;
 }
 
-std::vector<uint32_t> RunesOf(std::string_view s) {
-  std::vector<uint32_t> out;
-  for (size_t i = 0; i < s.size();) out.push_back(DecodeRune(s, i));
-  return out;
-}
 std::string FromRunes(const std::vector<uint32_t>& r, size_t b, size_t e) {
   std::string out;
   for (size_t i = b; i < e; ++i) {
@@ -207,7 +185,7 @@ std::string FromRunes(const std::vector<uint32_t>& r, size_t b, size_t e) {
 // a literal * ? or \, and `\}` `\/` standing for the character itself.
 Result<std::vector<int32_t>> CompilePattern(std::string_view pat) {
   std::vector<int32_t> out;
-  std::vector<uint32_t> r = RunesOf(pat);
+  std::vector<uint32_t> r = Utf8Runes(pat);
   for (size_t i = 0; i < r.size(); ++i) {
     uint32_t c = r[i];
     if (c == '*' || c == '?') {
@@ -240,7 +218,7 @@ class Lexer {
   int32_t Peek() const {
     if (pos_ >= in_.size()) return kEof;
     size_t i = pos_;
-    return static_cast<int32_t>(DecodeRune(in_, i));
+    return static_cast<int32_t>(DecodeUtf8(in_, i));
   }
   // Consumes one code point; `bytes` gets its text.
   int32_t Next(std::string_view* bytes = nullptr) {
@@ -249,7 +227,7 @@ class Lexer {
       return kEof;
     }
     size_t start = pos_;
-    int32_t r = static_cast<int32_t>(DecodeRune(in_, pos_));
+    int32_t r = static_cast<int32_t>(DecodeUtf8(in_, pos_));
     if (bytes) *bytes = in_.substr(start, pos_ - start);
     return r;
   }
@@ -444,7 +422,7 @@ class Lexer {
         if (greedy) word.erase(0, 1);
         auto pat = CompilePattern(word);
         if (!pat.ok()) return pat.error();
-        std::vector<uint32_t> s = RunesOf(v.value_or(""));
+        std::vector<uint32_t> s = Utf8Runes(v.value_or(""));
         const size_t n = s.size();
         if (ch == '#') {  // shortest (or longest) matching prefix removed
           for (size_t k = 0; k <= n; ++k) {
@@ -482,7 +460,7 @@ class Lexer {
     if (o_.skip_unset && !v) return fmt::format("${{{}/{}/{}}}", name, pr->word, rr->word);
     auto pat = CompilePattern(pr->word);
     if (!pat.ok()) return pat.error();
-    std::vector<uint32_t> s = RunesOf(v.value_or(""));
+    std::vector<uint32_t> s = Utf8Runes(v.value_or(""));
     const size_t n = s.size();
     std::string out;
     size_t i = 0, last = 0, prev_end = std::string::npos;

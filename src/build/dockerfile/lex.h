@@ -30,8 +30,6 @@ struct LexResult {
 // Errors are InvalidArgument "failed to process \"<input>\": <what>", as Docker words them.
 Result<LexResult> Lex(std::string_view input, const Lookup& env, const LexOptions& o);
 
-// Decodes one UTF-8 code point at s[i] (an invalid byte is one code point of its own), advancing i.
-uint32_t DecodeRune(std::string_view s, size_t& i);
 // Go's unicode.IsSpace.
 bool IsSpaceRune(uint32_t r);
 // Trims IsSpaceRune characters (Go's strings.TrimSpace / TrimLeftFunc(IsSpace)).

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "base/json.h"
+#include "base/strings.h"
 #include "build/dockerfile/lex.h"
 #include "build/dockerfile/node.h"
 
@@ -152,7 +153,7 @@ std::vector<std::string> ParseWords(std::string_view rest, char escape) {
   };
   while (pos < rest.size()) {
     size_t start = pos;
-    uint32_t ch = DecodeRune(rest, pos);
+    uint32_t ch = DecodeUtf8(rest, pos);
     std::string_view bytes = rest.substr(start, pos - start);
     if (!in_word && quote == 0) {
       if (IsSpaceRune(ch)) continue;
@@ -171,7 +172,7 @@ std::vector<std::string> ParseWords(std::string_view rest, char escape) {
         if (pos == rest.size()) continue;  // an escape at the end is dropped
         word.append(bytes);
         start = pos;
-        DecodeRune(rest, pos);
+        DecodeUtf8(rest, pos);
         bytes = rest.substr(start, pos - start);
       }
       word.append(bytes);
@@ -186,7 +187,7 @@ std::vector<std::string> ParseWords(std::string_view rest, char escape) {
       }
       word.append(bytes);
       start = pos;
-      DecodeRune(rest, pos);
+      DecodeUtf8(rest, pos);
       bytes = rest.substr(start, pos - start);
     }
     if (closes) quote = 0;
