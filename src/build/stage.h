@@ -116,7 +116,7 @@ class StageRunner {
 // when it dies.
 class StepSnapshot {
  public:
-  static Result<std::unique_ptr<StepSnapshot>> Create(image::ImageStore& images, const Digest& image, const std::string& tmp_root);
+  static Result<std::unique_ptr<StepSnapshot>> Create(image::ImageStore& images, const Digest& image);
   ~StepSnapshot();
   const std::string& rootfs() const { return rootfs_; }
   const std::string& upper() const { return upper_; }

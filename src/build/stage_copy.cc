@@ -38,12 +38,10 @@ struct FromMount {
 
 // --- StepSnapshot ---
 
-Result<std::unique_ptr<StepSnapshot>> StepSnapshot::Create(image::ImageStore& images, const Digest& image,
-                                                           const std::string& tmp_root) {
+Result<std::unique_ptr<StepSnapshot>> StepSnapshot::Create(image::ImageStore& images, const Digest& image) {
   std::unique_ptr<StepSnapshot> s(new StepSnapshot(images));
   if (image.empty()) {
     // On the layer store's filesystem (its staging area, cleared at startup): the commit moves it there.
-    (void)tmp_root;
     TempDir d = SKIFF_TRY(images.snapshots().NewStagingDir());
     s->plain_dir_ = d.Release();
     (void)::chmod(s->plain_dir_.c_str(), 0755);
@@ -188,7 +186,7 @@ Status StageRunner::DispatchCopy(const df::Instruction& ins, int step_no) {
     return Ok();
   }
   int64_t t_hash = MonoNs();
-  auto snap = SKIFF_TRY_CTX(StepSnapshot::Create(bc_.builder.images(), image_, bc_.builder.root() + "/tmp"), Where(ins));
+  auto snap = SKIFF_TRY_CTX(StepSnapshot::Create(bc_.builder.images(), image_), Where(ins));
   if (Status st = copy::CopyInto(req, snap->rootfs()); !st.ok()) return StepError(ins, st.error().message());
   SKIFF_TRY(snap->Unmount());
   log::Debug("build: {}: hash {} ms, copy {} ms", req.instruction, (t_hash - t0) / 1000000, (MonoNs() - t_hash) / 1000000);
@@ -231,7 +229,7 @@ Status StageRunner::DispatchWorkdir(const df::Instruction& ins, int step_no) {
   cc["Cmd"] = Json(cc_cmd);
   cc["Image"] = image_.empty() ? "" : image_.str();
   // Docker creates the directory in a container and commits it: a layer only when it was missing.
-  auto snap = SKIFF_TRY_CTX(StepSnapshot::Create(bc_.builder.images(), image_, bc_.builder.root() + "/tmp"), Where(ins));
+  auto snap = SKIFF_TRY_CTX(StepSnapshot::Create(bc_.builder.images(), image_), Where(ins));
   {
     UniqueFd root = SKIFF_TRY(OpenFile(snap->rootfs(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     std::string clean = CleanPath(path);

@@ -218,11 +218,7 @@ Status StageRunner::DispatchRun(const df::Instruction& ins, int step_no) {
         bc_.out.StageStream(index_, " ---> Running in " + short_id + "\n", Skiff(step_no, "output"));
       },
       [&](std::string_view text) { bc_.out.StageStream(index_, std::string(text), Skiff(step_no, "output")); }, bc_.stop);
-  if (!outcome.ok()) {
-    if (!outcome.error().message().empty() && short_id.empty())
-      return StepError(ins, outcome.error().message());
-    return StepError(ins, outcome.error().message());
-  }
+  if (!outcome.ok()) return StepError(ins, outcome.error().message());
   std::string cid = outcome->container_id;
   struct Remover {
     Worker& w;

@@ -39,21 +39,34 @@ class QueueWriter : public storage::ByteWriter {
   std::string buf_;
 };
 
-Result<IngestedLayer> IngestUpper(const std::string& upper, ContentStore& cs, storage::Snapshotter& snaps) {
-  storage::ChunkQueue queue(16 << 20);
-  std::thread producer([&] {
-    QueueWriter w(queue);
+// The upper dir as a layer tar (overlay whiteouts -> .wh. entries), written into queue() by a thread of
+// its own. Owns the thread: the destructor abandons the queue (unblocking a producer the reader left) and
+// joins it.
+class UpperTar {
+ public:
+  explicit UpperTar(const std::string& upper) : thread_([this, upper] {
+    QueueWriter w(queue_);
     auto r = storage::WriteTree(upper, storage::TreeMode::kOverlayDiff, w);
     Status st = r.ok() ? w.Flush() : Status(std::move(r).error());
     if (st.ok())
-      queue.Close();
+      queue_.Close();
     else
-      queue.Fail(st.error());
-  });
-  auto layer = IngestLayer(queue, cs, snaps);
-  queue.Abandon();  // unblocks the producer when the ingest stopped early
-  producer.join();
-  return layer;
+      queue_.Fail(st.error());
+  }) {}
+  ~UpperTar() {
+    queue_.Abandon();
+    thread_.join();
+  }
+  storage::ChunkQueue& queue() { return queue_; }
+
+ private:
+  storage::ChunkQueue queue_{16 << 20};
+  std::thread thread_;
+};
+
+Result<IngestedLayer> IngestUpper(const std::string& upper, ContentStore& cs, storage::Snapshotter& snaps) {
+  UpperTar tar(upper);
+  return IngestLayer(tar.queue(), cs, snaps);
 }
 
 std::string Now() {
@@ -112,32 +125,23 @@ Status StripOverlayXattrs(const std::string& dir) {
 Result<IngestedLayer> IngestUpperInPlace(const std::string& upper, ContentStore& cs, storage::Snapshotter& snaps) {
   IngestedLayer out;
   auto blob = SKIFF_TRY(cs.NewWriter());
-  storage::ChunkQueue queue(16 << 20);
-  std::thread producer([&] {
-    QueueWriter w(queue);
-    auto r = storage::WriteTree(upper, storage::TreeMode::kOverlayDiff, w);
-    Status st = r.ok() ? w.Flush() : Status(std::move(r).error());
-    if (st.ok())
-      queue.Close();
-    else
-      queue.Fail(st.error());
-  });
   Status st;
-  std::string buf(1 << 20, '\0');
-  while (true) {
-    auto n = queue.Read(buf.data(), buf.size());
-    if (!n.ok()) {
-      st = std::move(n).error();
-      break;
-    }
-    if (*n == 0) break;
-    if (Status w = blob->Write(buf.data(), *n); !w.ok()) {
-      st = std::move(w);
-      break;
+  {
+    UpperTar tar(upper);
+    std::string buf(1 << 20, '\0');
+    while (true) {
+      auto n = tar.queue().Read(buf.data(), buf.size());
+      if (!n.ok()) {
+        st = std::move(n).error();
+        break;
+      }
+      if (*n == 0) break;
+      if (Status w = blob->Write(buf.data(), *n); !w.ok()) {
+        st = std::move(w);
+        break;
+      }
     }
   }
-  queue.Abandon();
-  producer.join();
   SKIFF_TRY(std::move(st));
   out.blob = SKIFF_TRY(blob->Commit());
   out.diff_id = out.blob;
