@@ -36,10 +36,7 @@ Status Build(daemon::Daemon& d, Request& req, Response& res) {
       if (!one.empty()) br.extra_hosts.push_back(one);
   if (std::string_view rc = req.headers.Get("X-Registry-Config"); !rc.empty()) {
     // base64url JSON {registry: AuthConfig}, as docker build sends every stored credential.
-    std::string b64(rc);
-    for (char& c : b64) c = c == '-' ? '+' : c == '_' ? '/' : c;
-    while (b64.size() % 4) b64 += '=';
-    std::string text = SKIFF_TRY_CTX(Base64Decode(b64), "X-Registry-Config");
+    std::string text = SKIFF_TRY_CTX(Base64Decode(rc), "X-Registry-Config");
     Json j = ParseJson(text, "X-Registry-Config").value_or(Json(nullptr));
     if (j.is_object())
       for (auto& [k, v] : j.items()) br.registry_auths[k] = v;
