@@ -27,4 +27,7 @@ uint32_t DecodeUtf8(std::string_view s, size_t& i);
 // Every code point of s, decoded as DecodeUtf8 does.
 std::vector<uint32_t> Utf8Runes(std::string_view s);
 
+// Go's strconv.Quote (fmt's %q of a string): escapes as Go does; invalid UTF-8 bytes as \xNN.
+std::string GoQuote(std::string_view s);
+
 }  // namespace skiff

@@ -1,8 +1,7 @@
 // Docker's container Config shape and Go's fmt verbs as the legacy builder's history texts use them.
 #include <time.h>
 
-#include <cstdio>
-
+#include "base/strings.h"
 #include "build/stage.h"
 
 namespace skiff::build {
@@ -25,34 +24,10 @@ Json FullConfig(const Json& config) {
   return out;
 }
 
-namespace {
-// strconv.Quote for the texts found in Dockerfiles.
-std::string Quote(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\x%02x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
-}  // namespace
 
 std::string GoQuote(const std::vector<std::string>& v) {
   std::string out = "[";
-  for (size_t i = 0; i < v.size(); ++i) out += (i ? " " : "") + Quote(v[i]);
+  for (size_t i = 0; i < v.size(); ++i) out += (i ? " " : "") + skiff::GoQuote(v[i]);
   return out + "]";
 }
 

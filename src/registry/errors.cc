@@ -87,27 +87,6 @@ std::string JsonParseError(std::string_view body) {
   return "invalid JSON";
 }
 
-// %q of a Go byte slice, approximately: quotes and escapes.
-std::string GoQuote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
-
 }  // namespace
 
 std::string RegistryErrorItem::Text() const { return bare ? CodeText(code) : CodeText(code) + ": " + message; }

@@ -43,37 +43,6 @@ std::string_view TrimSpace(std::string_view s) {
   return s.substr(0, end);
 }
 
-std::string GoQuote(std::string_view s) {
-  std::string out = "\"";
-  for (size_t i = 0; i < s.size();) {
-    size_t start = i;
-    uint32_t r = DecodeUtf8(s, i);
-    bool invalid = i - start == 1 && static_cast<unsigned char>(s[start]) >= 0x80;
-    switch (r) {
-      case '"': out += "\\\""; continue;
-      case '\\': out += "\\\\"; continue;
-      case '\a': out += "\\a"; continue;
-      case '\b': out += "\\b"; continue;
-      case '\f': out += "\\f"; continue;
-      case '\n': out += "\\n"; continue;
-      case '\r': out += "\\r"; continue;
-      case '\t': out += "\\t"; continue;
-      case '\v': out += "\\v"; continue;
-      default: break;
-    }
-    if (invalid) {
-      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(s[start]));
-    } else if (r < 0x20 || r == 0x7f) {
-      out += fmt::format("\\x{:02x}", r);
-    } else if (r >= 0x80 && r < 0xA0) {
-      out += fmt::format("\\u{:04x}", r);
-    } else {
-      out.append(s.substr(start, i - start));
-    }
-  }
-  return out + "\"";
-}
-
 namespace {
 
 constexpr int32_t kEof = -1;

@@ -35,7 +35,5 @@ bool IsSpaceRune(uint32_t r);
 // Trims IsSpaceRune characters (Go's strings.TrimSpace / TrimLeftFunc(IsSpace)).
 std::string_view TrimSpace(std::string_view s);
 std::string_view TrimLeftSpace(std::string_view s);
-// Go's strconv.Quote (fmt's %q of a string).
-std::string GoQuote(std::string_view s);
 
 }  // namespace skiff::build::dockerfile::internal
