@@ -69,14 +69,7 @@ run() {
 D() { "${DK[@]}" "$@"; }
 S() { "${SK[@]}" "$@"; }
 skiff_on() { [ "$ONLY" != docker ]; }
-# start_py NAME SCRIPT ARGS...: a python server of tests/support/registry, its address in $WORK/NAME.addr.
-start_py() {
-  local name=$1 script=$2; shift 2
-  python3 "$SUP/registry/$script" --port-file "$WORK/$name.addr" "$@" >>"$WORK/$name.out" 2>&1 &
-  pids+=($!)
-  for _ in $(seq 1 50); do [ -s "$WORK/$name.addr" ] && return 0; sleep 0.1; done
-  echo "registry_docker: $script did not start:" >&2; cat "$WORK/$name.out" >&2; return 1
-}
+source "$SUP/registry/start_py.sh"
 json_has_auth() { python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); sys.exit(0 if sys.argv[2] in j.get("auths",{}) else 1)' "$1" "$2" 2>/dev/null; }
 
 "$SUP/private-dockerd.sh" start "$WORK/d" || { echo "registry_docker: private dockerd failed" >&2; exit 1; }

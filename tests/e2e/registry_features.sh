@@ -48,13 +48,7 @@ run() {
   out=$(timeout -k 5 "${RUN_TIMEOUT:-180}" "${c[@]}" 2>&1); rc=$?
 }
 S() { "${SK[@]}" "$@"; }
-start_py() {
-  local name=$1 script=$2; shift 2
-  python3 "$SUP/registry/$script" --port-file "$WORK/$name.addr" "$@" >>"$WORK/$name.out" 2>&1 &
-  pids+=($!)
-  for _ in $(seq 1 50); do [ -s "$WORK/$name.addr" ] && return 0; sleep 0.1; done
-  echo "registry_features: $script did not start:" >&2; cat "$WORK/$name.out" >&2; return 1
-}
+source "$SUP/registry/start_py.sh"
 # The partial download of the image store (bytes kept of an interrupted blob), 0 when none.
 partial_bytes() { local f; f=$(ls "$WORK"/s/data/image/content/ingest/partial-* 2>/dev/null | head -1); [ -n "$f" ] && stat -c %s "$f" || echo 0; }
 wait_partial() { # wait_partial MIN: until the partial download holds at least MIN bytes (20 s at most)
